@@ -1,0 +1,63 @@
+//! Correct, consistent error responses for [axum](https://docs.rs/axum) and tower.
+//!
+//! Return [`ApiError`] from handlers. Each variant is one HTTP status (RFC 9110) and
+//! carries what that status needs, so the response always has the right status, the
+//! headers the status requires (`WWW-Authenticate`, `Allow`, `Retry-After`, ...) and
+//! one JSON body shape, or its RFC 9457 problem-details form. A 5xx never tells the
+//! client more than a generic sentence: its source stays in the response extensions
+//! for the logs.
+//!
+//! ```
+//! use axum::{body::Body, http::{Request, StatusCode}, routing::post, Router};
+//! use axum_api_error::ApiError;
+//! use serde_json::json;
+//! use tower::ServiceExt;
+//!
+//! async fn create_user() -> Result<StatusCode, ApiError> {
+//!     Err(ApiError::conflict("A user with this email already exists.").field("email"))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let app = Router::new().route("/users", post(create_user));
+//!
+//! let res = app
+//!     .oneshot(Request::post("/users").body(Body::empty()).unwrap())
+//!     .await
+//!     .unwrap();
+//!
+//! assert_eq!(res.status(), StatusCode::CONFLICT);
+//! assert_eq!(res.headers()["content-type"], "application/json");
+//! assert_eq!(res.headers()["cache-control"], "no-store");
+//! assert_eq!(res.headers()["vary"], "accept");
+//! let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+//! let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+//! assert_eq!(body, json!({
+//!     "error": "Conflict",
+//!     "message": "A user with this email already exists.",
+//!     "code": "CONFLICT",
+//!     "details": [{
+//!         "field": "email",
+//!         "message": "A user with this email already exists.",
+//!         "code": "CONFLICT",
+//!     }],
+//! }));
+//! # }
+//! ```
+//!
+//! Your own errors convert with `From`, so handlers use `?`: see [`ApiError`].
+
+mod body;
+mod error;
+mod headers;
+mod response;
+
+pub use crate::{
+    body::{reason_phrase, ErrorBody, ErrorFormat, FieldError, ProblemDetails},
+    error::{ApiError, BoxError, ErrorInfo},
+    headers::{
+        BearerError, Challenge, InvalidScheme, RateLimit, RetryAfter, ACCEPT_POST, RATELIMIT,
+        RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
+    },
+    response::DEFAULT_RETRY_AFTER,
+};

@@ -1,0 +1,208 @@
+//! How an [`ApiError`] becomes a response, with or without the layer.
+//!
+//! A handler's error cannot see the request, so it cannot know the request id or
+//! the format the client asked for. Its response therefore gets the status and the
+//! required headers at once, the error itself in the response extensions (as an
+//! `Arc<ApiError>`), and a body that serialises the error only when it is first read.
+//! The layer, which saw the request, swaps that body for one with the request id in
+//! the negotiated format before anyone reads it; without the layer the lazy body
+//! renders plain JSON. Either way the error is serialised exactly once.
+
+use std::{
+    cell::OnceCell,
+    convert::Infallible,
+    pin::Pin,
+    sync::Arc,
+    task::{Context, Poll},
+};
+
+use axum_core::{
+    body::Body,
+    response::{IntoResponse, Response},
+};
+use bytes::Bytes;
+use http::{
+    header::{
+        ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER, VARY,
+        WWW_AUTHENTICATE,
+    },
+    HeaderMap, HeaderValue,
+};
+use http_body::{Frame, SizeHint};
+
+use crate::{
+    body::{render, ErrorFormat, RenderContext},
+    headers::{allow_header, media_types_header, Challenge, RetryAfter, ACCEPT_POST},
+    ApiError,
+};
+
+/// `Retry-After` of a 429 or 503 that names none, when no layer sets another.
+pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
+
+/// What an error falls back to where it sets nothing itself.
+#[derive(Debug, Clone)]
+pub(crate) struct Defaults {
+    pub(crate) challenge: Challenge,
+    pub(crate) retry_after: RetryAfter,
+}
+
+impl Defaults {
+    pub(crate) const fn builtin() -> Self {
+        Self {
+            challenge: Challenge::bearer(),
+            retry_after: DEFAULT_RETRY_AFTER,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let error = Arc::new(self);
+        let mut res = Response::new(Body::new(LazyBody {
+            error: Some(Arc::clone(&error)),
+            bytes: OnceCell::new(),
+        }));
+        *res.status_mut() = status;
+        let headers = res.headers_mut();
+        headers.insert(CONTENT_TYPE, ErrorFormat::Json.content_type());
+        error.write_headers(headers, &Defaults::builtin());
+        res.extensions_mut().insert(error);
+        res
+    }
+}
+
+impl ApiError {
+    /// Writes the headers the status requires, and those every error carries.
+    pub(crate) fn write_headers(&self, headers: &mut HeaderMap, defaults: &Defaults) {
+        // Errors depend on the request and must not be reused from a cache.
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        // The format is negotiated on Accept (RFC 9110 §12.5.5).
+        if !vary_names_accept(headers) {
+            headers.append(VARY, HeaderValue::from_static("accept"));
+        }
+        match self {
+            // RFC 9110 §15.5.2: a 401 MUST send at least one challenge.
+            Self::Unauthorized { challenge, .. } => {
+                let challenge = challenge.as_ref().unwrap_or(&defaults.challenge);
+                headers.insert(WWW_AUTHENTICATE, challenge.to_header_value());
+            }
+            // RFC 6750 §3.1: insufficient_scope goes with a 403 and may carry one.
+            Self::Forbidden {
+                challenge: Some(challenge),
+                ..
+            } => {
+                headers.insert(WWW_AUTHENTICATE, challenge.to_header_value());
+            }
+            // RFC 9110 §15.5.6: a 405 MUST carry Allow.
+            Self::MethodNotAllowed { allow, .. } => {
+                headers.insert(ALLOW, allow_header(allow));
+            }
+            // RFC 9110 §15.5.9: the server SHOULD close the connection after a 408.
+            Self::RequestTimeout { .. } => {
+                headers.insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            // RFC 9110 §15.5.16: a 415 names what it accepts.
+            Self::UnsupportedMediaType {
+                accept,
+                accept_post,
+                ..
+            } if !accept.is_empty() => {
+                let value = media_types_header(accept);
+                if *accept_post {
+                    headers.insert(ACCEPT_POST, value.clone());
+                }
+                headers.insert(ACCEPT, value);
+            }
+            Self::RateLimited {
+                limit: Some(limit), ..
+            } => limit.write_headers(headers),
+            _ => {}
+        }
+        let retry_after = self.retry_after().or(matches!(
+            self,
+            Self::RateLimited { .. } | Self::ServiceUnavailable { .. }
+        )
+        .then_some(defaults.retry_after));
+        if let Some(retry_after) = retry_after {
+            headers.insert(RETRY_AFTER, retry_after.to_header_value());
+        }
+    }
+
+    /// The body alone, in `format`, with `request_id` when there is one: for a
+    /// transport other than an axum response (a WebSocket message, a queue). Handlers
+    /// return the error itself instead.
+    ///
+    /// ```
+    /// use axum_api_error::{ApiError, ErrorFormat, ProblemDetails};
+    ///
+    /// let bytes = ApiError::gone().to_bytes(ErrorFormat::Problem, Some("req-7"));
+    /// let problem: ProblemDetails = serde_json::from_slice(&bytes).unwrap();
+    /// assert_eq!(problem.status, 410);
+    /// assert_eq!(problem.title, "Gone");
+    /// assert_eq!(problem.request_id.as_deref(), Some("req-7"));
+    /// ```
+    #[must_use]
+    pub fn to_bytes(&self, format: ErrorFormat, request_id: Option<&str>) -> Bytes {
+        let cx = RenderContext {
+            request_id,
+            format,
+            ..RenderContext::default()
+        };
+        self.render_with(&cx, false)
+    }
+
+    /// The body, rendered for the request described by `cx`.
+    pub(crate) fn render_with(&self, cx: &RenderContext<'_>, expose: bool) -> Bytes {
+        render(&self.view(expose), cx)
+    }
+}
+
+fn vary_names_accept(headers: &HeaderMap) -> bool {
+    headers.get_all(VARY).iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case("accept"))
+        })
+    })
+}
+
+/// The body of an error response built without the layer: the error rendered as
+/// plain JSON the first time the body is measured or read.
+struct LazyBody {
+    error: Option<Arc<ApiError>>,
+    bytes: OnceCell<Bytes>,
+}
+
+impl LazyBody {
+    fn bytes(&self) -> Option<&Bytes> {
+        let error = self.error.as_ref()?;
+        Some(
+            self.bytes
+                .get_or_init(|| error.render_with(&RenderContext::default(), false)),
+        )
+    }
+}
+
+impl http_body::Body for LazyBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        let bytes = self.bytes().cloned();
+        self.error = None;
+        Poll::Ready(bytes.map(|b| Ok(Frame::data(b))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.error.is_none()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        // The length is exact, so a server sends Content-Length, not chunks.
+        SizeHint::with_exact(self.bytes().map_or(0, |b| b.len() as u64))
+    }
+}
