@@ -25,6 +25,8 @@ use bytes::{BufMut, Bytes, BytesMut};
 use http::{HeaderValue, StatusCode};
 use serde::{ser::SerializeSeq, Deserialize, Serialize, Serializer};
 
+use crate::RetryAfter;
+
 /// The JSON error body (`application/json`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -183,11 +185,13 @@ pub fn reason_phrase(status: StatusCode) -> &'static str {
         504 => "Gateway Timeout",
         505 => "HTTP Version Not Supported",
         // Registered elsewhere, with the names `http` already uses.
-        _ => status.canonical_reason().unwrap_or(if status.is_server_error() {
-            "Server Error"
-        } else {
-            "Client Error"
-        }),
+        _ => status
+            .canonical_reason()
+            .unwrap_or(if status.is_server_error() {
+                "Server Error"
+            } else {
+                "Client Error"
+            }),
     }
 }
 
@@ -221,12 +225,26 @@ pub(crate) fn normalise_code(code: Cow<'static, str>) -> Cow<'static, str> {
 }
 
 /// What the renderer knows of the request: filled in by the layer, empty without it.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct RenderContext<'a> {
     pub(crate) request_id: Option<&'a str>,
     pub(crate) instance: Option<&'a str>,
     pub(crate) docs_base: Option<&'a str>,
     pub(crate) format: ErrorFormat,
+    /// The `retryAfter` of a 429 or 503 that sets none.
+    pub(crate) retry_after: RetryAfter,
+}
+
+impl Default for RenderContext<'_> {
+    fn default() -> Self {
+        Self {
+            request_id: None,
+            instance: None,
+            docs_base: None,
+            format: ErrorFormat::Json,
+            retry_after: crate::DEFAULT_RETRY_AFTER,
+        }
+    }
 }
 
 /// One error, borrowed, ready to be written: built by `ApiError::view`.
@@ -381,7 +399,13 @@ mod tests {
             assert!(!reason_phrase(status).is_empty());
         }
         assert_eq!(reason_phrase(StatusCode::URI_TOO_LONG), "URI Too Long");
-        assert_eq!(reason_phrase(StatusCode::RANGE_NOT_SATISFIABLE), "Range Not Satisfiable");
-        assert_eq!(reason_phrase(StatusCode::from_u16(599).unwrap()), "Server Error");
+        assert_eq!(
+            reason_phrase(StatusCode::RANGE_NOT_SATISFIABLE),
+            "Range Not Satisfiable"
+        );
+        assert_eq!(
+            reason_phrase(StatusCode::from_u16(599).unwrap()),
+            "Server Error"
+        );
     }
 }

@@ -96,9 +96,7 @@ impl RetryAfter {
     pub fn as_secs(&self) -> u64 {
         match self {
             Self::Delay(delay) => ceil_secs(*delay).max(1),
-            Self::Date(at) => at
-                .duration_since(SystemTime::now())
-                .map_or(0, ceil_secs),
+            Self::Date(at) => at.duration_since(SystemTime::now()).map_or(0, ceil_secs),
         }
     }
 
@@ -546,7 +544,8 @@ pub(crate) fn ascii_header(s: &str) -> HeaderValue {
 
 /// RFC 9110 §5.6.2 `tchar`.
 pub(crate) const fn is_tchar(c: char) -> bool {
-    matches!(c,
+    matches!(
+        c,
         '!' | '#' | '$' | '%' | '&' | '\'' | '*' | '+' | '-' | '.' | '^' | '_' | '`' | '|' | '~'
     ) || c.is_ascii_alphanumeric()
 }
@@ -606,14 +605,20 @@ mod tests {
     #[test]
     fn retry_after_rounds_up() {
         assert_eq!(RetryAfter::delay(Duration::from_millis(1)).as_secs(), 1);
-        assert_eq!(RetryAfter::delay(Duration::from_millis(60_001)).as_secs(), 61);
+        assert_eq!(
+            RetryAfter::delay(Duration::from_millis(60_001)).as_secs(),
+            61
+        );
         let past = RetryAfter::date(UNIX_EPOCH);
         assert_eq!(past.as_secs(), 0);
         assert_eq!(
             past.to_header_value(),
             HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT")
         );
-        assert_eq!(RetryAfter::secs(5).max(RetryAfter::secs(9)), RetryAfter::secs(9));
+        assert_eq!(
+            RetryAfter::secs(5).max(RetryAfter::secs(9)),
+            RetryAfter::secs(9)
+        );
     }
 
     #[test]
@@ -623,11 +628,21 @@ mod tests {
         let mut headers = HeaderMap::new();
         limit.write_headers(&mut headers);
         assert_eq!(headers["x-ratelimit-limit"], "5");
-        assert_eq!(headers["x-ratelimit-remaining"], "5", "remaining is capped at the limit");
+        assert_eq!(
+            headers["x-ratelimit-remaining"], "5",
+            "remaining is capped at the limit"
+        );
         assert_eq!(headers["ratelimit-policy"], r#""per \"token\"";q=5;w=60"#);
         assert_eq!(headers["ratelimit"], r#""per \"token\"";r=5;t=42"#);
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
-        let reset: u64 = headers["x-ratelimit-reset"].to_str().unwrap().parse().unwrap();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let reset: u64 = headers["x-ratelimit-reset"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((now + 41..=now + 43).contains(&reset), "{reset} vs {now}");
     }
 

@@ -50,6 +50,9 @@
 mod body;
 mod error;
 mod headers;
+mod layer;
+mod negotiate;
+mod request_id;
 mod response;
 
 pub use crate::{
@@ -59,5 +62,12 @@ pub use crate::{
         BearerError, Challenge, InvalidScheme, RateLimit, RetryAfter, ACCEPT_POST, RATELIMIT,
         RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
     },
+    layer::{ApiErrorLayer, ApiErrorService, ErrorEvent, ResponseFuture, X_REQUEST_ID},
+    request_id::{RequestId, MAX_REQUEST_ID_LEN},
     response::DEFAULT_RETRY_AFTER,
 };
+
+/// The README's examples, compiled as doc tests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -23,15 +23,15 @@ use axum_core::{
 use bytes::Bytes;
 use http::{
     header::{
-        ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER, VARY,
-        WWW_AUTHENTICATE,
+        ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER, VARY, WWW_AUTHENTICATE,
     },
-    HeaderMap, HeaderValue,
+    Extensions, HeaderMap, HeaderValue, StatusCode,
 };
 use http_body::{Frame, SizeHint};
+use hyper::ext::ReasonPhrase;
 
 use crate::{
-    body::{render, ErrorFormat, RenderContext},
+    body::{reason_phrase, render, ErrorFormat, RenderContext},
     headers::{allow_header, media_types_header, Challenge, RetryAfter, ACCEPT_POST},
     ApiError,
 };
@@ -67,8 +67,18 @@ impl IntoResponse for ApiError {
         let headers = res.headers_mut();
         headers.insert(CONTENT_TYPE, ErrorFormat::Json.content_type());
         error.write_headers(headers, &Defaults::builtin());
+        set_reason_phrase(res.extensions_mut(), status);
         res.extensions_mut().insert(error);
         res
+    }
+}
+
+/// Makes hyper's HTTP/1 status line use RFC 9110's name where `http`'s is older
+/// (`413 Content Too Large`, `422 Unprocessable Content`).
+pub(crate) fn set_reason_phrase(extensions: &mut Extensions, status: StatusCode) {
+    let phrase = reason_phrase(status);
+    if status.canonical_reason() != Some(phrase) {
+        extensions.insert(ReasonPhrase::from_static(phrase.as_bytes()));
     }
 }
 
@@ -77,10 +87,7 @@ impl ApiError {
     pub(crate) fn write_headers(&self, headers: &mut HeaderMap, defaults: &Defaults) {
         // Errors depend on the request and must not be reused from a cache.
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        // The format is negotiated on Accept (RFC 9110 §12.5.5).
-        if !vary_names_accept(headers) {
-            headers.append(VARY, HeaderValue::from_static("accept"));
-        }
+        add_vary_accept(headers);
         match self {
             // RFC 9110 §15.5.2: a 401 MUST send at least one challenge.
             Self::Unauthorized { challenge, .. } => {
@@ -119,11 +126,7 @@ impl ApiError {
             } => limit.write_headers(headers),
             _ => {}
         }
-        let retry_after = self.retry_after().or(matches!(
-            self,
-            Self::RateLimited { .. } | Self::ServiceUnavailable { .. }
-        )
-        .then_some(defaults.retry_after));
+        let retry_after = self.retry_after_or(defaults.retry_after);
         if let Some(retry_after) = retry_after {
             headers.insert(RETRY_AFTER, retry_after.to_header_value());
         }
@@ -154,17 +157,22 @@ impl ApiError {
 
     /// The body, rendered for the request described by `cx`.
     pub(crate) fn render_with(&self, cx: &RenderContext<'_>, expose: bool) -> Bytes {
-        render(&self.view(expose), cx)
+        render(&self.view(expose, cx.retry_after), cx)
     }
 }
 
-fn vary_names_accept(headers: &HeaderMap) -> bool {
-    headers.get_all(VARY).iter().any(|v| {
+/// Adds `Vary: accept` unless `Vary` names it (or `*`) already: the error format is
+/// negotiated on `Accept` (RFC 9110 §12.5.5).
+pub(crate) fn add_vary_accept(headers: &mut HeaderMap) {
+    let named = headers.get_all(VARY).iter().any(|v| {
         v.to_str().is_ok_and(|v| {
             v.split(',')
                 .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case("accept"))
         })
-    })
+    });
+    if !named {
+        headers.append(VARY, HeaderValue::from_static("accept"));
+    }
 }
 
 /// The body of an error response built without the layer: the error rendered as
@@ -202,7 +210,14 @@ impl http_body::Body for LazyBody {
     }
 
     fn size_hint(&self) -> SizeHint {
-        // The length is exact, so a server sends Content-Length, not chunks.
-        SizeHint::with_exact(self.bytes().map_or(0, |b| b.len() as u64))
+        // Unknown until rendered: measuring would serialise the error, and the layer,
+        // when wrapped around a whole Router, replaces this body after axum has
+        // measured it, which would then serialise every error twice. Without the
+        // layer, HTTP/1.1 sends this small body chunked.
+        match self.bytes.get() {
+            Some(bytes) if self.error.is_some() => SizeHint::with_exact(bytes.len() as u64),
+            _ if self.error.is_none() => SizeHint::with_exact(0),
+            _ => SizeHint::default(),
+        }
     }
 }

@@ -15,9 +15,13 @@ use std::{borrow::Cow, error::Error as StdError};
 
 use http::{Method, StatusCode};
 
+mod build;
+mod defaults;
+
+use self::defaults::{default_code, default_message, other_code};
 use crate::{
-    body::{normalise_code, ErrorView, FieldError},
-    headers::{is_media_type, Challenge, RateLimit, RetryAfter},
+    body::{ErrorView, FieldError},
+    headers::{Challenge, RateLimit, RetryAfter},
 };
 
 /// A boxed error that can cross threads: what [`ApiError`] keeps as its source.
@@ -327,479 +331,15 @@ pub struct ErrorInfo {
     docs: Option<Cow<'static, str>>,
 }
 
-fn info() -> Box<ErrorInfo> {
+impl ErrorInfo {
+    /// The message set explicitly, if any.
+    pub(crate) fn message_set(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+}
+
+pub(crate) fn info() -> Box<ErrorInfo> {
     Box::default()
-}
-
-/// Constructors: one per variant, named for the failure.
-impl ApiError {
-    /// 400 with a message saying what is wrong with the request.
-    #[must_use]
-    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::BadRequest {
-            info: info(),
-            source: None,
-        }
-        .with_message(message)
-    }
-
-    /// 401 with the default challenge (the layer's, else `Bearer`). Per RFC 6750
-    /// §3.1, a request that carried no credentials gets a challenge without an
-    /// `error`; set one with [`ApiError::with_challenge`] when a token was refused.
-    #[must_use]
-    pub fn unauthorized() -> Self {
-        Self::Unauthorized {
-            info: info(),
-            source: None,
-            challenge: None,
-        }
-    }
-
-    /// 403.
-    #[must_use]
-    pub fn forbidden() -> Self {
-        Self::Forbidden {
-            info: info(),
-            source: None,
-            challenge: None,
-        }
-    }
-
-    /// 404.
-    #[must_use]
-    pub fn not_found() -> Self {
-        Self::NotFound {
-            info: info(),
-            source: None,
-            concealed: false,
-        }
-    }
-
-    /// 404 sent instead of a 403, so that a caller cannot learn that a resource it
-    /// may not see exists. On the wire it equals [`ApiError::not_found`] exactly; a
-    /// message, code or details set on it reach only the logs.
-    ///
-    /// ```
-    /// use axum_api_error::ApiError;
-    ///
-    /// let hidden = ApiError::concealed_not_found().with_message("user 2 may not read user 1");
-    /// assert_eq!(hidden.status(), ApiError::not_found().status());
-    /// assert_eq!(hidden.message(), ApiError::not_found().message());
-    /// assert!(hidden.is_concealed());
-    /// ```
-    #[must_use]
-    pub fn concealed_not_found() -> Self {
-        Self::NotFound {
-            info: info(),
-            source: None,
-            concealed: true,
-        }
-    }
-
-    /// 405 with `Allow` naming `allow`.
-    #[must_use]
-    pub fn method_not_allowed(allow: impl IntoIterator<Item = Method>) -> Self {
-        Self::MethodNotAllowed {
-            info: info(),
-            source: None,
-            allow: allow.into_iter().collect(),
-        }
-    }
-
-    /// 406.
-    #[must_use]
-    pub fn not_acceptable() -> Self {
-        Self::NotAcceptable {
-            info: info(),
-            source: None,
-        }
-    }
-
-    /// 408: the client was too slow to send its request. (A handler that is too slow
-    /// is the server's fault: [`ApiError::service_unavailable`] or
-    /// [`ApiError::gateway_timeout`].)
-    #[must_use]
-    pub fn request_timeout() -> Self {
-        Self::RequestTimeout {
-            info: info(),
-            source: None,
-        }
-    }
-
-    /// 409 with a message saying what conflicts.
-    #[must_use]
-    pub fn conflict(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::Conflict {
-            info: info(),
-            source: None,
-        }
-        .with_message(message)
-    }
-
-    /// 410.
-    #[must_use]
-    pub fn gone() -> Self {
-        Self::Gone {
-            info: info(),
-            source: None,
-        }
-    }
-
-    /// 412.
-    #[must_use]
-    pub fn precondition_failed() -> Self {
-        Self::PreconditionFailed {
-            info: info(),
-            source: None,
-        }
-    }
-
-    /// 413.
-    #[must_use]
-    pub fn payload_too_large() -> Self {
-        Self::PayloadTooLarge {
-            info: info(),
-            source: None,
-            retry_after: None,
-        }
-    }
-
-    /// 415 with `Accept` naming the media types the resource accepts. Entries that
-    /// are not media types (`type/subtype`, optional parameters, no comma) are dropped.
-    ///
-    /// ```
-    /// use axum_api_error::ApiError;
-    ///
-    /// let err = ApiError::unsupported_media_type(["application/json"]).accept_post();
-    /// # let _ = err;
-    /// ```
-    #[must_use]
-    pub fn unsupported_media_type<I, S>(accept: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<Cow<'static, str>>,
-    {
-        Self::UnsupportedMediaType {
-            info: info(),
-            source: None,
-            accept: accept
-                .into_iter()
-                .map(Into::into)
-                .filter(|t| is_media_type(t))
-                .collect(),
-            accept_post: false,
-        }
-    }
-
-    /// 422, to which field errors are added with [`ApiError::field_error`].
-    ///
-    /// ```
-    /// use axum_api_error::ApiError;
-    ///
-    /// let mut errors = ApiError::validation();
-    /// let (name, email) = ("", "not-an-email");
-    /// if name.is_empty() {
-    ///     errors.push_field_error("name", "Must not be empty.", "REQUIRED");
-    /// }
-    /// if !email.contains('@') {
-    ///     errors.push_field_error("email", "Must be a valid email address.", "INVALID_FORMAT");
-    /// }
-    /// let err = errors.into_result().unwrap_err();
-    /// assert_eq!(err.details().len(), 2);
-    ///
-    /// // No field error added: no error.
-    /// assert!(ApiError::validation().into_result().is_ok());
-    /// ```
-    #[must_use]
-    pub fn validation() -> Self {
-        Self::Validation {
-            info: info(),
-            source: None,
-        }
-    }
-
-    /// 429 with `Retry-After` of `retry_after`.
-    #[must_use]
-    pub fn rate_limited(retry_after: impl Into<RetryAfter>) -> Self {
-        Self::RateLimited {
-            info: info(),
-            source: None,
-            retry_after: Some(retry_after.into()),
-            limit: None,
-        }
-    }
-
-    /// 500 caused by `source`, which is logged and never sent.
-    ///
-    /// ```
-    /// use axum_api_error::ApiError;
-    ///
-    /// let err = ApiError::internal("connection to db:5432 refused, password=hunter2");
-    /// assert_eq!(err.message(), "An internal error occurred.");
-    /// assert_eq!(
-    ///     std::error::Error::source(&err).unwrap().to_string(),
-    ///     "connection to db:5432 refused, password=hunter2",
-    /// );
-    /// ```
-    #[must_use]
-    pub fn internal(source: impl Into<BoxError>) -> Self {
-        Self::Internal {
-            info: info(),
-            source: Some(source.into()),
-        }
-    }
-
-    /// 501.
-    #[must_use]
-    pub fn not_implemented() -> Self {
-        Self::NotImplemented {
-            info: info(),
-            source: None,
-        }
-    }
-
-    /// 502.
-    #[must_use]
-    pub fn bad_gateway() -> Self {
-        Self::BadGateway {
-            info: info(),
-            source: None,
-        }
-    }
-
-    /// 503 with the default `Retry-After` unless [`ApiError::with_retry_after`] sets one.
-    #[must_use]
-    pub fn service_unavailable() -> Self {
-        Self::ServiceUnavailable {
-            info: info(),
-            source: None,
-            retry_after: None,
-        }
-    }
-
-    /// 504.
-    #[must_use]
-    pub fn gateway_timeout() -> Self {
-        Self::GatewayTimeout {
-            info: info(),
-            source: None,
-        }
-    }
-
-    /// The error for `status`: the named variant where there is one, else `Other`.
-    /// A status below 400 is no error; it gives a 500, since passing one is a bug on
-    /// the server's side.
-    ///
-    /// ```
-    /// use axum_api_error::ApiError;
-    /// use http::StatusCode;
-    ///
-    /// assert!(matches!(ApiError::from_status(StatusCode::GONE), ApiError::Gone { .. }));
-    /// let teapot = ApiError::from_status(StatusCode::IM_A_TEAPOT);
-    /// assert_eq!(teapot.status(), StatusCode::IM_A_TEAPOT);
-    /// assert_eq!(teapot.code(), "IM_A_TEAPOT");
-    /// assert_eq!(ApiError::from_status(StatusCode::OK).status(), 500);
-    /// ```
-    #[must_use]
-    pub fn from_status(status: StatusCode) -> Self {
-        let (info, source) = (info(), None);
-        match status.as_u16() {
-            400 => Self::BadRequest { info, source },
-            401 => Self::unauthorized(),
-            403 => Self::forbidden(),
-            404 => Self::not_found(),
-            405 => Self::method_not_allowed([]),
-            406 => Self::not_acceptable(),
-            408 => Self::request_timeout(),
-            409 => Self::Conflict { info, source },
-            410 => Self::gone(),
-            412 => Self::precondition_failed(),
-            413 => Self::payload_too_large(),
-            415 => Self::unsupported_media_type(Vec::<&'static str>::new()),
-            422 => Self::validation(),
-            429 => Self::RateLimited {
-                info,
-                source,
-                retry_after: None,
-                limit: None,
-            },
-            500 => Self::Internal { info, source },
-            501 => Self::not_implemented(),
-            502 => Self::bad_gateway(),
-            503 => Self::service_unavailable(),
-            504 => Self::gateway_timeout(),
-            _ if status.is_client_error() || status.is_server_error() => Self::Other {
-                info,
-                source,
-                status,
-            },
-            _ => Self::Internal { info, source },
-        }
-    }
-}
-
-/// Setters: each returns the error, so they chain.
-impl ApiError {
-    /// The sentence the client reads. It is sent as written, on a 5xx too: write
-    /// nothing there you would not show a stranger.
-    #[must_use]
-    pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
-        self.info_mut().message = Some(message.into());
-        self
-    }
-
-    /// The code a program matches on. It is made UPPER_SNAKE_CASE
-    /// (`"email-taken"` becomes `"EMAIL_TAKEN"`); one with no letter or digit is ignored.
-    #[must_use]
-    pub fn with_code(mut self, code: impl Into<Cow<'static, str>>) -> Self {
-        let code = normalise_code(code.into());
-        if !code.is_empty() {
-            self.info_mut().code = Some(code);
-        }
-        self
-    }
-
-    /// A URL documenting this error, sent as `docs` (and as the problem `type`).
-    #[must_use]
-    pub fn with_docs(mut self, url: impl Into<Cow<'static, str>>) -> Self {
-        self.info_mut().docs = Some(url.into());
-        self
-    }
-
-    /// Names a field at fault: a `details` entry with the error's own message and code.
-    ///
-    /// ```
-    /// use axum::response::IntoResponse;
-    /// use axum_api_error::ApiError;
-    /// # tokio_test(async {
-    /// let res = ApiError::conflict("A user with this email already exists.")
-    ///     .field("email")
-    ///     .into_response();
-    /// let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
-    /// let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    /// assert_eq!(body["details"], serde_json::json!([{
-    ///     "field": "email",
-    ///     "message": "A user with this email already exists.",
-    ///     "code": "CONFLICT",
-    /// }]));
-    /// # });
-    /// # fn tokio_test(f: impl std::future::Future<Output = ()>) {
-    /// #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
-    /// # }
-    /// ```
-    #[must_use]
-    pub fn field(mut self, field: impl Into<Cow<'static, str>>) -> Self {
-        self.info_mut().fields.push(field.into());
-        self
-    }
-
-    /// Adds a field error: `{"field", "message", "code"}` in `details`.
-    #[must_use]
-    pub fn field_error(
-        mut self,
-        field: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-        code: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        self.push_field_error(field, message, code);
-        self
-    }
-
-    /// Adds a field error in place, for collecting them in a loop or a chain of `if`s.
-    pub fn push_field_error(
-        &mut self,
-        field: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-        code: impl Into<Cow<'static, str>>,
-    ) {
-        self.info_mut()
-            .details
-            .push(FieldError::new(field, message, code));
-    }
-
-    /// Adds field errors already built.
-    #[must_use]
-    pub fn with_details(mut self, details: impl IntoIterator<Item = FieldError>) -> Self {
-        self.info_mut().details.extend(details);
-        self
-    }
-
-    /// Keeps `source` as the cause, for the logs (and [`std::error::Error::source`]).
-    /// It is never sent to the client.
-    #[must_use]
-    pub fn caused_by(mut self, source: impl Into<BoxError>) -> Self {
-        *self.source_mut() = Some(source.into());
-        self
-    }
-
-    /// The challenge of a 401, or one to send with a 403 (`insufficient_scope`).
-    /// Ignored by other variants.
-    #[must_use]
-    pub fn with_challenge(mut self, new: Challenge) -> Self {
-        if let Self::Unauthorized { challenge, .. } | Self::Forbidden { challenge, .. } = &mut self
-        {
-            *challenge = Some(new);
-        }
-        self
-    }
-
-    /// When to retry, for a 429, 503 or 413. Ignored by other variants. On a 429 with
-    /// a [`RateLimit`], the window's end is used when it is later.
-    #[must_use]
-    pub fn with_retry_after(mut self, when: impl Into<RetryAfter>) -> Self {
-        if let Self::RateLimited { retry_after, .. }
-        | Self::ServiceUnavailable { retry_after, .. }
-        | Self::PayloadTooLarge { retry_after, .. } = &mut self
-        {
-            *retry_after = Some(when.into());
-        }
-        self
-    }
-
-    /// The rate-limit fields of a 429 (`X-RateLimit-*`, `RateLimit`, `RateLimit-Policy`).
-    /// Ignored by other variants.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use axum_api_error::{ApiError, RateLimit, RetryAfter};
-    ///
-    /// let window = RateLimit::new(5, 0, Duration::from_secs(60), Duration::from_secs(42));
-    /// let err = ApiError::rate_limited(Duration::from_secs(1)).with_rate_limit(window);
-    /// // Retrying before the window ends would fail again.
-    /// assert_eq!(err.retry_after(), Some(RetryAfter::secs(42)));
-    /// ```
-    #[must_use]
-    pub fn with_rate_limit(mut self, new: RateLimit) -> Self {
-        if let Self::RateLimited { limit, .. } = &mut self {
-            *limit = Some(Box::new(new));
-        }
-        self
-    }
-
-    /// For a 415: sends the accepted media types as `Accept-Post` too, as a POST
-    /// target should. Ignored by other variants.
-    #[must_use]
-    pub fn accept_post(mut self) -> Self {
-        if let Self::UnsupportedMediaType { accept_post, .. } = &mut self {
-            *accept_post = true;
-        }
-        self
-    }
-
-    /// `Ok(())` for a 422 to which no field error was added; else `Err(self)`.
-    /// The end of a validation that collects every failing field.
-    ///
-    /// # Errors
-    ///
-    /// `self`, unless it is an empty validation error.
-    pub fn into_result(self) -> Result<(), Self> {
-        match &self {
-            Self::Validation { info, .. } if info.details.is_empty() && info.fields.is_empty() => {
-                Ok(())
-            }
-            _ => Err(self),
-        }
-    }
 }
 
 /// Accessors.
@@ -871,16 +411,19 @@ impl ApiError {
     /// Whether the same request may succeed later: true for 408, 429, 502, 503, 504.
     #[must_use]
     pub const fn is_retryable(&self) -> bool {
-        matches!(
-            self.status().as_u16(),
-            408 | 429 | 502 | 503 | 504
-        )
+        matches!(self.status().as_u16(), 408 | 429 | 502 | 503 | 504)
     }
 
     /// Whether this is a concealed 404 ([`ApiError::concealed_not_found`]).
     #[must_use]
     pub const fn is_concealed(&self) -> bool {
-        matches!(self, Self::NotFound { concealed: true, .. })
+        matches!(
+            self,
+            Self::NotFound {
+                concealed: true,
+                ..
+            }
+        )
     }
 
     /// The `Retry-After` this error sends unless the layer fills in its default: the
@@ -904,6 +447,18 @@ impl ApiError {
             | Self::PayloadTooLarge { retry_after, .. } => *retry_after,
             _ => None,
         }
+    }
+
+    /// [`ApiError::retry_after`], or `default` for a 429 or 503 that sets none: what
+    /// both the `Retry-After` header and the body's `retryAfter` state.
+    pub(crate) fn retry_after_or(&self, default: RetryAfter) -> Option<RetryAfter> {
+        self.retry_after().or_else(|| {
+            matches!(
+                self,
+                Self::RateLimited { .. } | Self::ServiceUnavailable { .. }
+            )
+            .then_some(default)
+        })
     }
 
     /// The message, code, details and docs, however this error was built.
@@ -975,7 +530,7 @@ impl ApiError {
 
     /// The error as the renderer sees it. `expose` is the development switch: with it,
     /// the source chain is sent in `debug`.
-    pub(crate) fn view(&self, expose: bool) -> ErrorView<'_> {
+    pub(crate) fn view(&self, expose: bool, default_retry_after: RetryAfter) -> ErrorView<'_> {
         let info = self.info();
         let concealed = self.is_concealed();
         let debug = (expose && self.status().is_server_error()).then(|| source_chain(self));
@@ -985,8 +540,14 @@ impl ApiError {
             code: self.code(),
             details: if concealed { &[] } else { &info.details },
             fields: if concealed { &[] } else { &info.fields },
-            docs: if concealed { None } else { info.docs.as_deref() },
-            retry_after: self.retry_after().map(|r| r.as_secs()),
+            docs: if concealed {
+                None
+            } else {
+                info.docs.as_deref()
+            },
+            retry_after: self
+                .retry_after_or(default_retry_after)
+                .map(|r| r.as_secs()),
             debug,
         }
     }
@@ -1001,88 +562,6 @@ pub(crate) fn source_chain(err: &dyn StdError) -> Vec<String> {
         next = e.source();
     }
     chain
-}
-
-/// The default code of a named status.
-const fn default_code(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "BAD_REQUEST",
-        401 => "UNAUTHORIZED",
-        403 => "FORBIDDEN",
-        404 => "NOT_FOUND",
-        405 => "METHOD_NOT_ALLOWED",
-        406 => "NOT_ACCEPTABLE",
-        408 => "REQUEST_TIMEOUT",
-        409 => "CONFLICT",
-        410 => "GONE",
-        412 => "PRECONDITION_FAILED",
-        413 => "PAYLOAD_TOO_LARGE",
-        415 => "UNSUPPORTED_MEDIA_TYPE",
-        422 => "VALIDATION_FAILED",
-        429 => "RATE_LIMITED",
-        500 => "INTERNAL_ERROR",
-        501 => "NOT_IMPLEMENTED",
-        502 => "BAD_GATEWAY",
-        503 => "SERVICE_UNAVAILABLE",
-        504 => "GATEWAY_TIMEOUT",
-        _ => "ERROR",
-    }
-}
-
-/// The code of an `Other` status: its reason phrase in UPPER_SNAKE_CASE.
-fn other_code(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        402 => "PAYMENT_REQUIRED",
-        407 => "PROXY_AUTHENTICATION_REQUIRED",
-        411 => "LENGTH_REQUIRED",
-        414 => "URI_TOO_LONG",
-        416 => "RANGE_NOT_SATISFIABLE",
-        417 => "EXPECTATION_FAILED",
-        418 => "IM_A_TEAPOT",
-        421 => "MISDIRECTED_REQUEST",
-        423 => "LOCKED",
-        424 => "FAILED_DEPENDENCY",
-        425 => "TOO_EARLY",
-        426 => "UPGRADE_REQUIRED",
-        428 => "PRECONDITION_REQUIRED",
-        431 => "REQUEST_HEADER_FIELDS_TOO_LARGE",
-        451 => "UNAVAILABLE_FOR_LEGAL_REASONS",
-        505 => "HTTP_VERSION_NOT_SUPPORTED",
-        506 => "VARIANT_ALSO_NEGOTIATES",
-        507 => "INSUFFICIENT_STORAGE",
-        508 => "LOOP_DETECTED",
-        510 => "NOT_EXTENDED",
-        511 => "NETWORK_AUTHENTICATION_REQUIRED",
-        _ if status.is_client_error() => "CLIENT_ERROR",
-        _ => "SERVER_ERROR",
-    }
-}
-
-/// The default message of a status: a sentence for a person that gives nothing away.
-pub(crate) const fn default_message(status: StatusCode) -> &'static str {
-    match status.as_u16() {
-        400 => "The request is invalid.",
-        401 => "Authentication is required to access this resource.",
-        403 => "You do not have permission to perform this action.",
-        404 => "The requested resource was not found.",
-        405 => "The method is not allowed for this resource.",
-        406 => "No representation of this resource matches the Accept headers of the request.",
-        408 => "The request was not received in time.",
-        409 => "The request conflicts with the current state of the resource.",
-        410 => "The requested resource is no longer available.",
-        412 => "A precondition of the request was not met.",
-        413 => "The request content is too large.",
-        415 => "The content type of the request is not supported.",
-        422 => "The request contains invalid fields.",
-        429 => "Too many requests. Try again later.",
-        500 => "An internal error occurred.",
-        501 => "This operation is not implemented.",
-        502 => "An upstream service returned an invalid response.",
-        503 => "The service is temporarily unavailable. Try again later.",
-        504 => "An upstream service did not respond in time.",
-        c if c < 500 => "The request could not be processed.",
-        _ => "The server could not complete the request.",
-    }
 }
 
 #[cfg(test)]
@@ -1157,6 +636,10 @@ mod tests {
         fn assert_send_sync<T: Send + Sync + 'static>() {}
         assert_send_sync::<ApiError>();
         // Under clippy's `result_large_err` threshold, so `Result<T, ApiError>` stays cheap.
-        assert!(std::mem::size_of::<ApiError>() <= 128, "{}", std::mem::size_of::<ApiError>());
+        assert!(
+            std::mem::size_of::<ApiError>() <= 128,
+            "{}",
+            std::mem::size_of::<ApiError>()
+        );
     }
 }

@@ -1,0 +1,129 @@
+use std::{
+    any::Any,
+    future::Future,
+    panic::{catch_unwind, AssertUnwindSafe},
+    pin::Pin,
+    task::{ready, Context, Poll},
+};
+
+use axum_core::body::Body;
+use bytes::{Bytes, BytesMut};
+use http::{response::Parts, Response};
+use http_body::Body as _;
+use pin_project_lite::pin_project;
+use tracing::Span;
+
+use super::normalise::{finish, finish_panic, finish_text, RequestInfo, Step};
+use crate::BoxError;
+
+pin_project! {
+    /// The future of [`ApiErrorService`](super::ApiErrorService): the inner
+    /// service's response, finished by the layer. No allocation of its own.
+    pub struct ResponseFuture<F> {
+        #[pin]
+        state: State<F>,
+        info: Option<RequestInfo>,
+        span: Span,
+    }
+}
+
+pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        // Waiting for the inner service.
+        Inner { #[pin] future: F },
+        // The inner service panicked in `call`.
+        Panicked { panic: Option<Box<dyn Any + Send>> },
+        // Reading a small text/plain error body to turn it into the error shape.
+        Reading { parts: Option<Parts>, body: Body, text: BytesMut },
+    }
+}
+
+impl<F> ResponseFuture<F> {
+    pub(super) const fn new(future: F, info: RequestInfo, span: Span) -> Self {
+        Self {
+            state: State::Inner { future },
+            info: Some(info),
+            span,
+        }
+    }
+
+    pub(super) fn panicked(panic: Box<dyn Any + Send>, info: RequestInfo, span: Span) -> Self {
+        Self {
+            state: State::Panicked { panic: Some(panic) },
+            info: Some(info),
+            span,
+        }
+    }
+}
+
+impl<F, B, E> Future for ResponseFuture<F>
+where
+    F: Future<Output = Result<Response<B>, E>>,
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    type Output = Result<Response<Body>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let _entered = this.span.enter();
+        loop {
+            let step = match this.state.as_mut().project() {
+                StateProj::Inner { future } => {
+                    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+                        Ok(Poll::Pending) => return Poll::Pending,
+                        Ok(Poll::Ready(Err(e))) => return Poll::Ready(Err(e)),
+                        Ok(Poll::Ready(Ok(res))) => finish(res.map(Body::new), info(this.info)),
+                        Err(panic) => Step::Done(finish_panic(panic, &take(this.info))),
+                    }
+                }
+                StateProj::Panicked { panic } => {
+                    let panic = panic.take().expect("future polled after completion");
+                    Step::Done(finish_panic(panic, &take(this.info)))
+                }
+                StateProj::Reading { parts, body, text } => {
+                    let limit = info(this.info).config.max_text_len;
+                    let complete = loop {
+                        match ready!(Pin::new(&mut *body).poll_frame(cx)) {
+                            Some(Ok(frame)) => {
+                                if let Some(data) = frame.data_ref() {
+                                    // Longer than its size hint said: stop reading.
+                                    if text.len() + data.len() > limit {
+                                        break false;
+                                    }
+                                    text.extend_from_slice(data);
+                                }
+                            }
+                            // A body that fails is replaced, without its text.
+                            Some(Err(_)) => break false,
+                            None => break true,
+                        }
+                    };
+                    let parts = parts.take().expect("future polled after completion");
+                    let text = complete.then(|| std::mem::take(text).freeze());
+                    Step::Done(finish_text(parts, text.as_deref(), &take(this.info)))
+                }
+            };
+            match step {
+                Step::Done(res) => {
+                    *this.info = None;
+                    return Poll::Ready(Ok(res));
+                }
+                Step::Read(parts, body) => this.state.set(State::Reading {
+                    parts: Some(parts),
+                    body,
+                    text: BytesMut::new(),
+                }),
+            }
+        }
+    }
+}
+
+fn info(info: &Option<RequestInfo>) -> &RequestInfo {
+    info.as_ref().expect("future polled after completion")
+}
+
+fn take(info: &mut Option<RequestInfo>) -> RequestInfo {
+    info.take().expect("future polled after completion")
+}

@@ -1,0 +1,275 @@
+//! [`ApiErrorLayer`]: the tower layer, its service and its future.
+
+mod future;
+mod normalise;
+mod service;
+
+use std::{borrow::Cow, fmt, sync::Arc};
+
+use http::{HeaderName, Method, StatusCode};
+use tower_layer::Layer;
+
+pub use self::{future::ResponseFuture, service::ApiErrorService};
+use crate::{response::Defaults, Challenge, ErrorFormat, RequestId, RetryAfter};
+
+/// [`ApiErrorLayer`]: request ids, one error shape for every failure, caught panics
+/// and one log line per error.
+///
+/// # What it does to each request
+///
+/// 1. Takes the incoming `X-Request-Id` when it is safe (see [`RequestId::parse`]),
+///    else generates one; puts it in the request's headers and extensions, in a
+///    `request` tracing span, and on the response.
+/// 2. Calls the inner service, catching a panic in `call` or in its future (a 500).
+/// 3. On a response with status >= 400:
+///    - an [`ApiError`](crate::ApiError) from a handler is rendered with the request
+///      id, in the format the request's `Accept` prefers (JSON unless
+///      `application/problem+json` ranks higher; ties go to
+///      [`ApiErrorLayer::with_format`]);
+///    - a response someone else made (axum's 404/405 and rejections, a bare
+///      `StatusCode`, tower-http's timeout and body limit) with an empty or
+///      `text/plain` body is rewritten into the same shape with a stable `code`,
+///      keeping its headers (axum's `Allow`); a 4xx text becomes the `message`, a 5xx
+///      text only reaches the log. A body the app chose itself (JSON, HTML, a stream)
+///      is left alone;
+///    - headers the status requires are filled in where missing;
+///    - the error is logged once: 5xx at `error` with the source chain, 4xx at `debug`.
+///
+/// A success response is only given its `X-Request-Id`.
+///
+/// # Where to add it
+///
+/// Either with [`Router::layer`](axum::Router::layer):
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use axum_api_error::ApiErrorLayer;
+///
+/// let app: Router = Router::new()
+///     .route("/", get(|| async { "hi" }))
+///     .layer(ApiErrorLayer::new());
+/// ```
+///
+/// or around the whole `Router`, as a service, which is cheaper: `Router::layer`
+/// wraps every route (and the fallback) separately and boxes each again, so every
+/// request pays for that boxing, while the outer service is one wrapper (see
+/// BENCHMARKS.md for the figures):
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use axum_api_error::ApiErrorLayer;
+/// use tower::Layer;
+///
+/// let router: Router = Router::new().route("/", get(|| async { "hi" }));
+/// let app = ApiErrorLayer::new().layer(router);
+/// # async {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+/// axum::serve(listener, tower::make::Shared::new(app)).await.unwrap();
+/// # };
+/// ```
+///
+/// # Configuration
+///
+/// The defaults suit most APIs:
+///
+/// ```
+/// use axum_api_error::ApiErrorLayer;
+///
+/// let layer = ApiErrorLayer::new(); // X-Request-Id, JSON, `Bearer`, Retry-After 60
+/// ```
+///
+/// and each can be changed:
+///
+/// ```
+/// use std::time::Duration;
+/// use axum_api_error::{ApiErrorLayer, Challenge, ErrorFormat};
+/// use http::HeaderName;
+///
+/// let layer = ApiErrorLayer::new()
+///     .with_header_name(HeaderName::from_static("x-correlation-id"))
+///     .with_format(ErrorFormat::Problem)
+///     .with_challenge(Challenge::bearer().realm("api"))
+///     .with_retry_after(Duration::from_secs(30))
+///     .with_docs_base("https://api.example.com/errors/")
+///     .on_error(|event| {
+///         // Count errors by status and code in your metrics.
+///         let _ = (event.status(), event.code(), event.request_id());
+///     });
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ApiErrorLayer {
+    config: Arc<Config>,
+}
+
+type OnError = Arc<dyn Fn(&ErrorEvent<'_>) + Send + Sync>;
+
+#[derive(Clone)]
+pub(crate) struct Config {
+    pub(crate) header_name: HeaderName,
+    pub(crate) format: ErrorFormat,
+    pub(crate) defaults: Defaults,
+    pub(crate) docs_base: Option<Cow<'static, str>>,
+    pub(crate) debug_details: bool,
+    pub(crate) on_error: Option<OnError>,
+    pub(crate) max_text_len: usize,
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("header_name", &self.header_name)
+            .field("format", &self.format)
+            .field("defaults", &self.defaults)
+            .field("docs_base", &self.docs_base)
+            .field("debug_details", &self.debug_details)
+            .field(
+                "on_error",
+                &self.on_error.as_ref().map(|_| "Fn(&ErrorEvent)"),
+            )
+            .field("max_text_len", &self.max_text_len)
+            .finish()
+    }
+}
+
+/// `X-Request-Id`, the default request id header.
+pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+impl Default for ApiErrorLayer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ApiErrorLayer {
+    /// The layer with its defaults: `X-Request-Id`, JSON bodies, a `Bearer`
+    /// challenge on a 401 that names none, `Retry-After: 60` on a 429 or 503 that
+    /// names none, no docs URLs, 5xx details hidden.
+    pub fn new() -> Self {
+        Self {
+            config: Arc::new(Config {
+                header_name: X_REQUEST_ID,
+                format: ErrorFormat::Json,
+                defaults: Defaults::builtin(),
+                docs_base: None,
+                debug_details: false,
+                on_error: None,
+                max_text_len: 4096,
+            }),
+        }
+    }
+
+    fn config(&mut self) -> &mut Config {
+        Arc::make_mut(&mut self.config)
+    }
+
+    /// The request id header, read from the request and set on the response
+    /// (`X-Request-Id` by default).
+    pub fn with_header_name(mut self, name: HeaderName) -> Self {
+        self.config().header_name = name;
+        self
+    }
+
+    /// The format when the request's `Accept` does not prefer one
+    /// ([`ErrorFormat::Json`] by default).
+    pub fn with_format(mut self, format: ErrorFormat) -> Self {
+        self.config().format = format;
+        self
+    }
+
+    /// The challenge of a 401 that names none (`Bearer` by default), e.g.
+    /// `Challenge::bearer().realm("api")`.
+    pub fn with_challenge(mut self, challenge: Challenge) -> Self {
+        self.config().defaults.challenge = challenge;
+        self
+    }
+
+    /// The `Retry-After` of a 429 or 503 that names none (60 seconds by default).
+    pub fn with_retry_after(mut self, retry_after: impl Into<RetryAfter>) -> Self {
+        self.config().defaults.retry_after = retry_after.into();
+        self
+    }
+
+    /// Sends `docs` = `base` + code on every error that sets no docs URL of its own
+    /// (and uses it as the problem `type`). None by default.
+    pub fn with_docs_base(mut self, base: impl Into<Cow<'static, str>>) -> Self {
+        self.config().docs_base = Some(base.into());
+        self
+    }
+
+    /// **Development only.** Sends the source chain or panic message of a 5xx in a
+    /// `debug` member of the body. Off by default. Never turn it on in production:
+    /// source errors carry connection strings, SQL, file paths and secrets.
+    pub fn with_debug_details(mut self, on: bool) -> Self {
+        self.config().debug_details = on;
+        self
+    }
+
+    /// How many bytes of a `text/plain` error body are read to become its `message`
+    /// (4096 by default); a longer body is replaced without being read.
+    pub fn with_max_text_len(mut self, len: usize) -> Self {
+        self.config().max_text_len = len;
+        self
+    }
+
+    /// Calls `f` for every error response (status >= 400) the layer sends, after it
+    /// is rendered: for metrics.
+    pub fn on_error<F>(mut self, f: F) -> Self
+    where
+        F: Fn(&ErrorEvent<'_>) + Send + Sync + 'static,
+    {
+        self.config().on_error = Some(Arc::new(f));
+        self
+    }
+}
+
+impl<S> Layer<S> for ApiErrorLayer {
+    type Service = ApiErrorService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        ApiErrorService::new(inner, Arc::clone(&self.config))
+    }
+}
+
+/// One error response, as [`ApiErrorLayer::on_error`] sees it.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct ErrorEvent<'a> {
+    status: StatusCode,
+    code: Option<&'a str>,
+    request_id: &'a RequestId,
+    method: &'a Method,
+    path: &'a str,
+}
+
+impl ErrorEvent<'_> {
+    /// The status sent.
+    #[must_use]
+    pub const fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The code sent (`"VALIDATION_FAILED"`); `None` for a body the app chose itself.
+    #[must_use]
+    pub const fn code(&self) -> Option<&str> {
+        self.code
+    }
+
+    /// The request id sent.
+    #[must_use]
+    pub const fn request_id(&self) -> &RequestId {
+        self.request_id
+    }
+
+    /// The request's method.
+    #[must_use]
+    pub const fn method(&self) -> &Method {
+        self.method
+    }
+
+    /// The request's path.
+    #[must_use]
+    pub const fn path(&self) -> &str {
+        self.path
+    }
+}

@@ -1,0 +1,294 @@
+//! The layer's non-generic work, compiled once: finishing a response, turning
+//! someone else's error into the error shape, rendering, logging.
+
+use std::{any::Any, fmt, sync::Arc};
+
+use axum_core::body::Body;
+use http::{
+    header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE},
+    response::Parts,
+    HeaderMap, HeaderValue, Method, Response, StatusCode, Uri,
+};
+use http_body::Body as _;
+
+use super::{Config, ErrorEvent};
+use crate::{body::RenderContext, negotiate::negotiate, ApiError, RequestId};
+
+/// What the layer knows of the request once the inner service has it.
+#[derive(Debug)]
+pub(crate) struct RequestInfo {
+    pub(crate) request_id: RequestId,
+    pub(crate) accept: Option<HeaderValue>,
+    pub(crate) method: Method,
+    pub(crate) uri: Uri,
+    /// Whether axum had matched a route before the layer ran (`Router::layer`):
+    /// an empty 404 is then the handler's, not the router's fallback.
+    pub(crate) routed: bool,
+    pub(crate) config: Arc<Config>,
+}
+
+/// The next step of the response future.
+pub(super) enum Step {
+    Done(Response<Body>),
+    /// Read this small text body, then call [`finish_text`].
+    Read(Parts, Body),
+}
+
+/// Marks a response the layer finished, so that a second `ApiErrorLayer` further
+/// out neither renders nor logs it again.
+#[derive(Debug, Clone, Copy)]
+struct Finished;
+
+/// Finishes the inner service's response.
+pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
+    res.headers_mut().insert(
+        info.config.header_name.clone(),
+        info.request_id.header_value().clone(),
+    );
+    // Success passes through: the request id is all the layer adds.
+    if res.status().as_u16() < 400 || res.extensions().get::<Finished>().is_some() {
+        return Step::Done(res);
+    }
+    if let Some(error) = res.extensions().get::<Arc<ApiError>>().cloned() {
+        // A handler's error: its lazy body is dropped unread and rendered here,
+        // with the request id, in the negotiated format.
+        let (parts, _) = res.into_parts();
+        return Step::Done(render(parts, &error, info, false));
+    }
+    let is_text = res.headers().get(CONTENT_TYPE).is_none_or(is_text_plain);
+    let hint = res.body().size_hint();
+    if is_text && (res.body().is_end_stream() || hint.exact() == Some(0)) {
+        let (parts, _) = res.into_parts();
+        return Step::Done(finish_text(parts, None, info));
+    }
+    if is_text
+        && hint
+            .upper()
+            .is_some_and(|n| n <= info.config.max_text_len as u64)
+    {
+        let (parts, body) = res.into_parts();
+        return Step::Read(parts, body);
+    }
+    // A body the app chose itself (JSON, HTML, a stream): left alone, but given the
+    // headers every error carries, and logged.
+    let (mut parts, body) = res.into_parts();
+    let error = ApiError::from_status(parts.status);
+    fill_headers(&mut parts.headers, &error, info);
+    log(&parts, &error, None, info);
+    Step::Done(Response::from_parts(parts, body))
+}
+
+/// Rewrites someone else's empty or `text/plain` error response (`text` is `None`
+/// when it was empty or could not be read) into the error shape.
+pub(super) fn finish_text(parts: Parts, text: Option<&[u8]>, info: &RequestInfo) -> Response<Body> {
+    let text = text
+        .and_then(|t| std::str::from_utf8(t).ok())
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
+    let error = classify(parts.status, text, info);
+    let res = render(parts, &error, info, true);
+    if let (Some(text), true) = (text, error.status().is_server_error()) {
+        // A 5xx text is never sent, but it may be the only clue: log it.
+        tracing::error!(request_id = %info.request_id, text, "text of the replaced 5xx body");
+    }
+    res
+}
+
+/// The 500 for a panic in the inner service.
+pub(super) fn finish_panic(panic: Box<dyn Any + Send>, info: &RequestInfo) -> Response<Body> {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic payload that is not a string".to_owned());
+    let error = ApiError::internal(Panic(message));
+    let mut parts = Response::new(()).into_parts().0;
+    parts.status = StatusCode::INTERNAL_SERVER_ERROR;
+    parts.headers.insert(
+        info.config.header_name.clone(),
+        info.request_id.header_value().clone(),
+    );
+    render(parts, &error, info, false)
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("handler panicked: {0}")]
+struct Panic(String);
+
+/// The error for a response without one: a stable code per kind of failure, from
+/// the status and the text of axum's rejections.
+fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiError {
+    let text = text.unwrap_or_default();
+    let error = match status.as_u16() {
+        404 if !info.routed => ApiError::not_found().with_code("ROUTE_NOT_FOUND"),
+        // axum has already set Allow; it is kept.
+        405 => ApiError::method_not_allowed([]),
+        // axum's Json and Form rejections name the type they wanted.
+        415 => {
+            let wanted = [
+                "application/json",
+                "application/x-www-form-urlencoded",
+                "multipart/form-data",
+            ]
+            .into_iter()
+            .filter(|t| text.contains(t));
+            let error = ApiError::unsupported_media_type(wanted);
+            if info.method == Method::POST {
+                error.accept_post()
+            } else {
+                error
+            }
+        }
+        400 => ApiError::from_status(status).with_code(bad_request_code(text)),
+        // axum's Json rejection for a body of the wrong shape.
+        422 => ApiError::validation().with_code("INVALID_BODY"),
+        _ => ApiError::from_status(status),
+    };
+    // A 4xx text is meant for the client; axum's 413 text is a technical one.
+    if status.is_client_error() && !text.is_empty() && status != StatusCode::PAYLOAD_TOO_LARGE {
+        error.with_message(text.to_owned())
+    } else {
+        error
+    }
+}
+
+/// The code of a plain 400, from the prefixes of axum's rejection texts.
+fn bad_request_code(text: &str) -> &'static str {
+    const CODES: [(&str, &str); 6] = [
+        ("Failed to parse the request body as JSON", "INVALID_JSON"),
+        ("Failed to deserialize query string", "INVALID_QUERY"),
+        ("Failed to deserialize form", "INVALID_FORM"),
+        ("Invalid URL", "INVALID_PATH"),
+        ("Failed to buffer the request body", "INVALID_BODY"),
+        ("Wrong number of path arguments", "INVALID_PATH"),
+    ];
+    CODES
+        .iter()
+        .find(|(prefix, _)| text.starts_with(prefix))
+        .map_or("BAD_REQUEST", |(_, code)| code)
+}
+
+/// Renders `error` into `parts` for the request: body, content type, required
+/// headers (all of them for a handler's error; for someone else's response only
+/// those missing, so that axum's `Allow` stays), then logs it.
+fn render(
+    mut parts: Parts,
+    error: &ApiError,
+    info: &RequestInfo,
+    fill_only: bool,
+) -> Response<Body> {
+    let config = &info.config;
+    let format = negotiate(info.accept.as_ref(), config.format);
+    let cx = RenderContext {
+        request_id: Some(info.request_id.as_str()),
+        instance: Some(info.uri.path()),
+        docs_base: config.docs_base.as_deref(),
+        format,
+        retry_after: config.defaults.retry_after,
+    };
+    let bytes = error.render_with(&cx, config.debug_details);
+    if fill_only {
+        fill_headers(&mut parts.headers, error, info);
+    } else {
+        error.write_headers(&mut parts.headers, &config.defaults);
+    }
+    parts.headers.insert(CONTENT_TYPE, format.content_type());
+    parts
+        .headers
+        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+    // RFC 9110 §9.3.2: HEAD gets the headers of a GET, and no content.
+    let body = if info.method == Method::HEAD {
+        Body::empty()
+    } else {
+        Body::from(bytes)
+    };
+    crate::response::set_reason_phrase(&mut parts.extensions, parts.status);
+    log(&parts, error, Some(error.code()), info);
+    parts.extensions.insert(Finished);
+    Response::from_parts(parts, body)
+}
+
+/// Adds the headers `error` requires, and those every error carries, where the
+/// response does not have them yet. An empty `Allow` is not added: the layer cannot
+/// know the methods of a 405 it did not make.
+fn fill_headers(headers: &mut HeaderMap, error: &ApiError, info: &RequestInfo) {
+    let mut required = HeaderMap::new();
+    error.write_headers(&mut required, &info.config.defaults);
+    let mut last = None;
+    for (name, value) in required {
+        let name = name.or(last.take()).expect("the first entry has a name");
+        let skip = headers.contains_key(&name) || (name == ALLOW && value.is_empty());
+        if !skip {
+            headers.insert(name.clone(), value);
+        }
+        last = Some(name);
+    }
+    crate::response::add_vary_accept(headers);
+}
+
+/// One log line per error response, and the `on_error` callback.
+fn log(parts: &Parts, error: &ApiError, code: Option<&str>, info: &RequestInfo) {
+    let status = parts.status;
+    let detail = Detail(error);
+    let path = info.uri.path();
+    if status.is_server_error() {
+        tracing::error!(
+            request_id = %info.request_id,
+            method = %info.method,
+            path,
+            status = status.as_u16(),
+            code,
+            error = %detail,
+            "request failed",
+        );
+    } else {
+        tracing::debug!(
+            request_id = %info.request_id,
+            method = %info.method,
+            path,
+            status = status.as_u16(),
+            code,
+            error = %detail,
+            "request rejected",
+        );
+    }
+    if let Some(on_error) = &info.config.on_error {
+        on_error(&ErrorEvent {
+            status,
+            code,
+            request_id: &info.request_id,
+            method: &info.method,
+            path,
+        });
+    }
+}
+
+/// The error and its source chain on one line (`internal error: handler panicked:
+/// ...`), with the logged-only message of a concealed 404.
+struct Detail<'a>(&'a ApiError);
+
+impl fmt::Display for Detail<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)?;
+        if self.0.is_concealed() {
+            if let Some(reason) = self.0.info().message_set() {
+                write!(f, " (concealed: {reason})")?;
+            }
+        }
+        let mut source = std::error::Error::source(self.0);
+        while let Some(e) = source {
+            write!(f, ": {e}")?;
+            source = e.source();
+        }
+        Ok(())
+    }
+}
+
+fn is_text_plain(content_type: &HeaderValue) -> bool {
+    let essence = content_type
+        .as_bytes()
+        .split(|&b| b == b';')
+        .next()
+        .unwrap_or_default();
+    essence.trim_ascii().eq_ignore_ascii_case(b"text/plain")
+}

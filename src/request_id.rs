@@ -1,0 +1,182 @@
+//! [`RequestId`]: the id that ties a response, its error body and its log lines
+//! together.
+//!
+//! [`ApiErrorLayer`](crate::ApiErrorLayer) keeps a safe incoming `X-Request-Id`
+//! (1 to 128 characters of `[A-Za-z0-9._:-]`) and generates a fresh id for anything
+//! else, then hands it to handlers through the request extensions:
+//!
+//! ```
+//! use axum::{routing::get, Router};
+//! use axum_api_error::{ApiErrorLayer, RequestId};
+//!
+//! async fn handler(id: RequestId) -> String {
+//!     format!("your request id is {id}")
+//! }
+//!
+//! let app: Router = Router::new()
+//!     .route("/", get(handler))
+//!     .layer(ApiErrorLayer::new());
+//! ```
+
+use std::{
+    cell::RefCell,
+    collections::hash_map::RandomState,
+    convert::Infallible,
+    fmt,
+    hash::{BuildHasher, Hasher},
+};
+
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use http::{request::Parts, HeaderValue};
+
+use crate::ApiError;
+
+/// The longest request id accepted from a client.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// A request's id: an incoming one that passed the check, or a fresh UUID v4.
+///
+/// As an extractor it fails with a 500 when [`ApiErrorLayer`](crate::ApiErrorLayer)
+/// is not installed; extract `Option<RequestId>` to make it optional.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequestId(HeaderValue);
+
+impl RequestId {
+    /// The id in `value`, if it is safe to echo and log: 1 to 128 characters of
+    /// `[A-Za-z0-9._:-]`, nothing that could break a header, a log line or a JSON string.
+    ///
+    /// ```
+    /// use axum_api_error::RequestId;
+    /// use http::HeaderValue;
+    ///
+    /// assert!(RequestId::parse(&HeaderValue::from_static("req-42:a.b_c")).is_some());
+    /// assert!(RequestId::parse(&HeaderValue::from_static("")).is_none());
+    /// assert!(RequestId::parse(&HeaderValue::from_static("a b")).is_none());
+    /// assert!(RequestId::parse(&HeaderValue::from_static("a;b")).is_none());
+    /// assert!(RequestId::parse(&HeaderValue::from_str(&"a".repeat(129)).unwrap()).is_none());
+    /// ```
+    #[must_use]
+    pub fn parse(value: &HeaderValue) -> Option<Self> {
+        is_valid(value.as_bytes()).then(|| Self(value.clone()))
+    }
+
+    /// A fresh id: a random UUID v4 (`"0b6d1a43-6a8e-4c1e-9f0e-2f5d8f1f3a7b"`).
+    ///
+    /// The random bits come from a per-thread generator seeded once from the
+    /// operating system (through std's `RandomState`), so ids are unique across
+    /// threads and processes without a system call per request.
+    #[must_use]
+    pub fn generate() -> Self {
+        let bytes = RNG.with(|rng| rng.borrow_mut().u128(..)).to_le_bytes();
+        let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
+        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        let text = uuid.hyphenated().encode_lower(&mut buf);
+        // A hyphenated UUID is always a valid header value.
+        Self(HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("unknown")))
+    }
+
+    /// The id as text.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        // Checked or generated as ASCII, so this never falls back.
+        self.0.to_str().unwrap_or_default()
+    }
+
+    /// The id as a header value.
+    #[must_use]
+    pub const fn header_value(&self) -> &HeaderValue {
+        &self.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Self>().cloned().ok_or_else(|| {
+            ApiError::internal("the RequestId extractor needs ApiErrorLayer around the route")
+        })
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for RequestId {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<Self>().cloned())
+    }
+}
+
+pub(crate) fn is_valid(id: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
+}
+
+thread_local! {
+    static RNG: RefCell<fastrand::Rng> = RefCell::new(fastrand::Rng::with_seed(os_seed()));
+}
+
+/// 64 bits that differ between processes and threads: std's `RandomState` keys come
+/// from the OS once per thread.
+fn os_seed() -> u64 {
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u64(0x9e37_79b9_7f4a_7c15);
+    hasher.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn generated_ids_are_valid_uuid_v4_and_distinct() {
+        let ids: HashSet<String> = (0..10_000)
+            .map(|_| RequestId::generate().to_string())
+            .collect();
+        assert_eq!(ids.len(), 10_000);
+        for id in ids.iter().take(100) {
+            let uuid = uuid::Uuid::try_parse(id).unwrap();
+            assert_eq!(uuid.get_version_num(), 4);
+            assert!(is_valid(id.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn threads_do_not_share_a_sequence() {
+        let a = std::thread::spawn(|| RequestId::generate().to_string());
+        let b = std::thread::spawn(|| RequestId::generate().to_string());
+        assert_ne!(a.join().unwrap(), b.join().unwrap());
+    }
+
+    #[test]
+    fn validity() {
+        assert!(is_valid(b"a"));
+        assert!(is_valid("A-z_0.9:x".as_bytes()));
+        assert!(is_valid(&[b'x'; 128]));
+        assert!(!is_valid(&[b'x'; 129]));
+        assert!(!is_valid(b""));
+        for bad in [
+            &b"a b"[..],
+            b"a;b",
+            b"a\"b",
+            b"\xc3\xa9",
+            b"a/b",
+            b"a\tb",
+            b"a,b",
+        ] {
+            assert!(!is_valid(bad), "{bad:?}");
+        }
+    }
+}
