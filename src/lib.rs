@@ -48,16 +48,20 @@
 //! Your own errors convert with `From`, so handlers use `?`: see [`ApiError`].
 
 mod body;
+mod convert;
 mod error;
+mod extract;
 mod headers;
 mod layer;
 mod negotiate;
 mod request_id;
 mod response;
+mod validate;
 
 pub use crate::{
     body::{reason_phrase, ErrorBody, ErrorFormat, FieldError, ProblemDetails},
     error::{ApiError, BoxError, ErrorInfo},
+    extract::{Form, Json, Path, Query},
     headers::{
         BearerError, Challenge, InvalidScheme, RateLimit, RetryAfter, ACCEPT_POST, RATELIMIT,
         RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
@@ -65,6 +69,7 @@ pub use crate::{
     layer::{ApiErrorLayer, ApiErrorService, ErrorEvent, ResponseFuture, X_REQUEST_ID},
     request_id::{RequestId, MAX_REQUEST_ID_LEN},
     response::DEFAULT_RETRY_AFTER,
+    validate::{Valid, Validate},
 };
 
 /// The README's examples, compiled as doc tests.

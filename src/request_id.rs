@@ -27,6 +27,7 @@ use std::{
 };
 
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use bytes::Bytes;
 use http::{request::Parts, HeaderValue};
 
 use crate::ApiError;
@@ -70,9 +71,12 @@ impl RequestId {
         let bytes = RNG.with(|rng| rng.borrow_mut().u128(..)).to_le_bytes();
         let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
         let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        let text = uuid.hyphenated().encode_lower(&mut buf);
+        uuid.hyphenated().encode_lower(&mut buf);
+        // One allocation, and clones of it (the request header, the response header,
+        // the extension) only count references.
+        let value = HeaderValue::from_maybe_shared(Bytes::from_owner(buf));
         // A hyphenated UUID is always a valid header value.
-        Self(HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static("unknown")))
+        Self(value.unwrap_or(HeaderValue::from_static("unknown")))
     }
 
     /// The id as text.

@@ -94,8 +94,13 @@ impl ApiError {
                 let challenge = challenge.as_ref().unwrap_or(&defaults.challenge);
                 headers.insert(WWW_AUTHENTICATE, challenge.to_header_value());
             }
-            // RFC 6750 §3.1: insufficient_scope goes with a 403 and may carry one.
+            // RFC 6750 §3.1: insufficient_scope goes with a 403 and invalid_request with
+            // a 400, and either may carry a challenge.
             Self::Forbidden {
+                challenge: Some(challenge),
+                ..
+            }
+            | Self::BadRequest {
                 challenge: Some(challenge),
                 ..
             } => {

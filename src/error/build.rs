@@ -18,6 +18,7 @@ impl ApiError {
         Self::BadRequest {
             info: info(),
             source: None,
+            challenge: None,
         }
         .with_message(message)
     }
@@ -283,7 +284,11 @@ impl ApiError {
     pub fn from_status(status: StatusCode) -> Self {
         let (info, source) = (info(), None);
         match status.as_u16() {
-            400 => Self::BadRequest { info, source },
+            400 => Self::BadRequest {
+                info,
+                source,
+                challenge: None,
+            },
             401 => Self::unauthorized(),
             403 => Self::forbidden(),
             404 => Self::not_found(),
@@ -411,11 +416,26 @@ impl ApiError {
         self
     }
 
-    /// The challenge of a 401, or one to send with a 403 (`insufficient_scope`).
-    /// Ignored by other variants.
+    /// The challenge of a 401, or one to send with a 403 (`insufficient_scope`) or a
+    /// 400 (`invalid_request`), as RFC 6750 §3.1 pairs them. Ignored by other variants.
+    ///
+    /// ```
+    /// use axum_api_error::{ApiError, BearerError, Challenge};
+    ///
+    /// let malformed = ApiError::bad_request("The Authorization header is malformed.")
+    ///     .with_challenge(
+    ///         Challenge::bearer()
+    ///             .realm("api")
+    ///             .error(BearerError::InvalidRequest)
+    ///             .error_description("Bearer needs exactly one token"),
+    ///     );
+    /// # let _ = malformed;
+    /// ```
     #[must_use]
     pub fn with_challenge(mut self, new: Challenge) -> Self {
-        if let Self::Unauthorized { challenge, .. } | Self::Forbidden { challenge, .. } = &mut self
+        if let Self::Unauthorized { challenge, .. }
+        | Self::Forbidden { challenge, .. }
+        | Self::BadRequest { challenge, .. } = &mut self
         {
             *challenge = Some(new);
         }

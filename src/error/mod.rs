@@ -120,6 +120,9 @@ pub enum ApiError {
         info: Box<ErrorInfo>,
         /// The underlying error, for the logs.
         source: Option<BoxError>,
+        /// A challenge to send too (RFC 6750 §3.1 `invalid_request`: a malformed
+        /// `Authorization` header).
+        challenge: Option<Challenge>,
     },
     /// 401: no valid credentials. RFC 9110 §15.5.2: the response MUST carry
     /// `WWW-Authenticate`.
@@ -498,7 +501,7 @@ impl ApiError {
 
     fn parts_mut(&mut self) -> (&mut ErrorInfo, &mut Option<BoxError>) {
         match self {
-            Self::BadRequest { info, source }
+            Self::BadRequest { info, source, .. }
             | Self::Unauthorized { info, source, .. }
             | Self::Forbidden { info, source, .. }
             | Self::NotFound { info, source, .. }

@@ -68,6 +68,10 @@ use crate::{response::Defaults, Challenge, ErrorFormat, RequestId, RetryAfter};
 /// # };
 /// ```
 ///
+/// Around the whole `Router` the layer runs before routing, so it cannot tell a
+/// handler's bare `StatusCode::NOT_FOUND` from the router's fallback: both are sent
+/// as `ROUTE_NOT_FOUND`. Return `ApiError::not_found()` from handlers to be exact.
+///
 /// # Configuration
 ///
 /// The defaults suit most APIs:

@@ -5,14 +5,14 @@ use std::{any::Any, fmt, sync::Arc};
 
 use axum_core::body::Body;
 use http::{
-    header::{ALLOW, CONTENT_LENGTH, CONTENT_TYPE},
+    header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE},
     response::Parts,
     HeaderMap, HeaderValue, Method, Response, StatusCode, Uri,
 };
 use http_body::Body as _;
 
 use super::{Config, ErrorEvent};
-use crate::{body::RenderContext, negotiate::negotiate, ApiError, RequestId};
+use crate::{body::RenderContext, negotiate::negotiate, ApiError, RequestId, ACCEPT_POST};
 
 /// What the layer knows of the request once the inner service has it.
 #[derive(Debug)]
@@ -55,27 +55,40 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
         let (parts, _) = res.into_parts();
         return Step::Done(render(parts, &error, info, false));
     }
-    let is_text = res.headers().get(CONTENT_TYPE).is_none_or(is_text_plain);
-    let hint = res.body().size_hint();
-    if is_text && (res.body().is_end_stream() || hint.exact() == Some(0)) {
-        let (parts, _) = res.into_parts();
-        return Step::Done(finish_text(parts, None, info));
+    if !res.headers().get(CONTENT_TYPE).is_none_or(is_text_plain) {
+        // A body the app chose itself (JSON, HTML): left alone, but given the headers
+        // every error carries, and logged.
+        let (mut parts, body) = res.into_parts();
+        let error = ApiError::from_status(parts.status);
+        fill_headers(&mut parts.headers, &error, info);
+        log(&parts, &error, None, info);
+        parts.extensions.insert(Finished);
+        return Step::Done(Response::from_parts(parts, body));
     }
-    if is_text
+    // Text, or no type at all: rewritten. A small body is read first for its message;
+    // a large or unbounded one is dropped unread, since it may be a 5xx's stack trace.
+    let hint = res.body().size_hint();
+    let (mut parts, body) = res.into_parts();
+    let empty = body.is_end_stream() || hint.exact() == Some(0);
+    if !empty
         && hint
             .upper()
             .is_some_and(|n| n <= info.config.max_text_len as u64)
     {
-        let (parts, body) = res.into_parts();
         return Step::Read(parts, body);
     }
-    // A body the app chose itself (JSON, HTML, a stream): left alone, but given the
-    // headers every error carries, and logged.
-    let (mut parts, body) = res.into_parts();
-    let error = ApiError::from_status(parts.status);
-    fill_headers(&mut parts.headers, &error, info);
-    log(&parts, &error, None, info);
-    Step::Done(Response::from_parts(parts, body))
+    // axum, when the layer is wrapped around the whole Router, has already dropped
+    // the content of a HEAD response and kept its length: the length of the error
+    // body that a GET would get is then unknown, and RFC 9110 §9.3.2 lets it go.
+    let stripped_head = info.method == Method::HEAD
+        && empty
+        && parts.headers.get(CONTENT_LENGTH).is_some_and(|v| v != "0");
+    parts.headers.remove(CONTENT_LENGTH);
+    let mut res = finish_text(parts, None, info);
+    if stripped_head {
+        res.headers_mut().remove(CONTENT_LENGTH);
+    }
+    Step::Done(res)
 }
 
 /// Rewrites someone else's empty or `text/plain` error response (`text` is `None`
@@ -86,12 +99,7 @@ pub(super) fn finish_text(parts: Parts, text: Option<&[u8]>, info: &RequestInfo)
         .map(str::trim)
         .filter(|t| !t.is_empty());
     let error = classify(parts.status, text, info);
-    let res = render(parts, &error, info, true);
-    if let (Some(text), true) = (text, error.status().is_server_error()) {
-        // A 5xx text is never sent, but it may be the only clue: log it.
-        tracing::error!(request_id = %info.request_id, text, "text of the replaced 5xx body");
-    }
-    res
+    render(parts, &error, info, true)
 }
 
 /// The 500 for a panic in the inner service.
@@ -144,11 +152,18 @@ fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiEr
         422 => ApiError::validation().with_code("INVALID_BODY"),
         _ => ApiError::from_status(status),
     };
-    // A 4xx text is meant for the client; axum's 413 text is a technical one.
-    if status.is_client_error() && !text.is_empty() && status != StatusCode::PAYLOAD_TOO_LARGE {
-        error.with_message(text.to_owned())
-    } else {
+    if text.is_empty() {
         error
+    } else if status.is_server_error() {
+        // A 5xx text is never sent, but it may be the only clue: it is logged as
+        // the error's source.
+        error.caused_by(format!("the replaced response body said: {text}"))
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE {
+        // axum's 413 text is a technical one ("Failed to buffer the request body").
+        error
+    } else {
+        // A 4xx text is meant for the client.
+        error.with_message(text.to_owned())
     }
 }
 
@@ -191,6 +206,15 @@ fn render(
         fill_headers(&mut parts.headers, error, info);
     } else {
         error.write_headers(&mut parts.headers, &config.defaults);
+    }
+    // A 415 answered to a POST names its media types in Accept-Post too.
+    if parts.status == StatusCode::UNSUPPORTED_MEDIA_TYPE && info.method == Method::POST {
+        if let (Some(accept), false) = (
+            parts.headers.get(ACCEPT).cloned(),
+            parts.headers.contains_key(ACCEPT_POST),
+        ) {
+            parts.headers.insert(ACCEPT_POST, accept);
+        }
     }
     parts.headers.insert(CONTENT_TYPE, format.content_type());
     parts

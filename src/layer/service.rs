@@ -83,27 +83,34 @@ where
     }
 }
 
-/// The request id: the incoming header when it is safe, else tower-http's
-/// `RequestId` when it is safe, else a fresh one. Written back to the request's
-/// header and extensions, so the handler, tower-http and an outer `ApiErrorLayer`
-/// all see the same id.
+/// The request id: the one an outer `ApiErrorLayer` chose, else the incoming header
+/// when it is safe, else tower-http's `RequestId` when it is safe, else a fresh one.
+/// It goes into the request extensions (and replaces tower-http's there when that
+/// one was unsafe), so handlers, an inner `ApiErrorLayer` and tower-http all see the
+/// same id. The request's header is left as the client sent it.
 fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> RequestId {
+    if let Some(id) = req.extensions().get::<RequestId>() {
+        return id.clone();
+    }
     let from_header = req
         .headers()
         .get(&config.header_name)
         .and_then(RequestId::parse);
     #[cfg(feature = "tower-http")]
-    let from_header = from_header.or_else(|| {
-        req.extensions()
-            .get::<tower_http::request_id::RequestId>()
-            .and_then(|id| RequestId::parse(id.header_value()))
-    });
-    let id = from_header.unwrap_or_else(RequestId::generate);
-    let value = id.header_value().clone();
+    let theirs = req
+        .extensions()
+        .get::<tower_http::request_id::RequestId>()
+        .map(|id| RequestId::parse(id.header_value()));
     #[cfg(feature = "tower-http")]
-    req.extensions_mut()
-        .insert(tower_http::request_id::RequestId::new(value.clone()));
-    req.headers_mut().insert(config.header_name.clone(), value);
+    let from_header = from_header.or_else(|| theirs.clone().flatten());
+    let id = from_header.unwrap_or_else(RequestId::generate);
+    #[cfg(feature = "tower-http")]
+    if theirs.is_some_and(|theirs| theirs.as_ref() != Some(&id)) {
+        req.extensions_mut()
+            .insert(tower_http::request_id::RequestId::new(
+                id.header_value().clone(),
+            ));
+    }
     req.extensions_mut().insert(id.clone());
     id
 }

@@ -1,0 +1,190 @@
+//! The users API: its state, its routes and its layers. `main.rs` runs it; the
+//! end-to-end tests (`tests/users_api.rs`) include this module and run it too.
+
+pub(crate) mod auth;
+pub(crate) mod rate_limit;
+pub(crate) mod reports;
+pub(crate) mod users;
+
+use std::{
+    future::Future,
+    io,
+    net::SocketAddr,
+    sync::{Arc, RwLock},
+    time::Duration,
+};
+
+use axum::{
+    body::Bytes,
+    extract::{rejection::BytesRejection, State},
+    http::{header::CACHE_CONTROL, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Router,
+};
+use axum_api_error::{ApiError, ApiErrorLayer, Challenge, Json};
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+use tower_http::{
+    limit::RequestBodyLimitLayer,
+    set_header::SetResponseHeaderLayer,
+    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
+};
+
+/// The largest `/api/users` body.
+pub(crate) const USERS_BODY_LIMIT: usize = 64 * 1024;
+/// The largest `/api/uploads` body.
+pub(crate) const UPLOAD_LIMIT: usize = 1024 * 1024;
+/// How long a handler may take before the app answers 503.
+pub(crate) const HANDLER_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a request body may take to arrive: shorter than the handler's timeout,
+/// so a client that stalls gets its own 408.
+pub(crate) const BODY_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long shutdown waits for requests in flight.
+pub(crate) const SHUTDOWN_GRACE: Duration = Duration::from_secs(4);
+
+/// What the handlers share.
+#[derive(Debug, Clone)]
+pub(crate) struct AppState {
+    pub(crate) users: Arc<RwLock<users::Store>>,
+    pub(crate) limiter: Arc<rate_limit::RateLimiter>,
+    pub(crate) jobs: Arc<reports::Jobs>,
+    /// A backing service that is down (connections to it are refused).
+    pub(crate) dependency: SocketAddr,
+}
+
+impl AppState {
+    pub(crate) fn new() -> Self {
+        Self {
+            users: Arc::new(RwLock::new(users::Store::seeded())),
+            limiter: Arc::new(rate_limit::RateLimiter::new(5, Duration::from_secs(60))),
+            jobs: Arc::default(),
+            dependency: refused_address(),
+        }
+    }
+}
+
+/// The router with fresh state.
+pub(crate) fn app() -> Router {
+    let users_routes = Router::new()
+        .route("/api/users", get(users::list).post(users::create))
+        .route(
+            "/api/users/{id}",
+            get(users::show).put(users::replace).delete(users::remove),
+        )
+        .route("/api/users/{id}/private", get(users::private))
+        // Answers 413 from Content-Length before the body is read, and stops a chunked
+        // body at the limit.
+        .layer(RequestBodyLimitLayer::new(USERS_BODY_LIMIT));
+
+    Router::new()
+        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
+        .merge(users_routes)
+        .route("/api/admin/stats", get(users::stats))
+        .route("/api/limited", get(rate_limit::limited))
+        .route(
+            "/api/uploads",
+            post(upload).layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT)),
+        )
+        .route("/api/reports", post(reports::create))
+        .route("/api/reports/jobs/{job_id}", get(reports::show))
+        .route("/api/maintenance", get(maintenance))
+        .route("/api/dependency", get(dependency))
+        .route("/api/crash", get(crash))
+        .route("/api/internal", get(internal))
+        .route("/api/slow", get(slow))
+        // Every 2xx says how long it may be cached; handlers with an ETag say
+        // `no-cache`, the rest get `no-store`.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(RequestBodyTimeoutLayer::new(BODY_TIMEOUT))
+        // The server's own slowness: 503, never 408 (the client was not slow).
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            HANDLER_TIMEOUT,
+        ))
+        // Outermost, so that it sees every response, the timeout's included.
+        .layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().realm("api")))
+        .with_state(AppState::new())
+}
+
+/// Serves the app on `listener` until `shutdown` completes, then lets the requests
+/// in flight finish for at most [`SHUTDOWN_GRACE`].
+pub(crate) async fn serve(
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
+    let server = axum::serve(
+        listener,
+        app().into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down: no new connections, waiting for requests in flight");
+        let _ = signalled.send(());
+    });
+    tokio::select! {
+        result = std::future::IntoFuture::into_future(server) => result,
+        () = async {
+            match on_signal.await {
+                Ok(()) => tokio::time::sleep(SHUTDOWN_GRACE).await,
+                Err(_) => std::future::pending().await,
+            }
+        } => {
+            tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; exiting anyway");
+            Ok(())
+        }
+    }
+}
+
+/// An address on which nothing listens: a port bound and released at once.
+fn refused_address() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 9)))
+}
+
+/// `POST /api/uploads`: any body up to 1 MiB.
+async fn upload(body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let body = body?;
+    Ok((StatusCode::CREATED, Json(json!({"size": body.len()}))).into_response())
+}
+
+/// `GET /api/maintenance`
+async fn maintenance() -> ApiError {
+    ApiError::service_unavailable()
+        .with_message("The API is down for maintenance. Try again in five minutes.")
+        .with_code("MAINTENANCE")
+        .with_retry_after(Duration::from_secs(300))
+}
+
+/// `GET /api/dependency`: the backing service refuses the connection; the io error
+/// becomes a 503 `DEPENDENCY_UNAVAILABLE` through `?`.
+async fn dependency(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    let _stream = TcpStream::connect(state.dependency).await?;
+    Ok("connected")
+}
+
+/// `GET /api/crash`
+async fn crash() -> &'static str {
+    panic!("SECRET-PANIC-TEXT: the crash route panics on purpose");
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("querying the users table")]
+struct QueryFailed(#[source] io::Error);
+
+/// `GET /api/internal`: a failure whose source holds a secret.
+async fn internal() -> Result<&'static str, ApiError> {
+    let cause = io::Error::other("connection to postgres://app:SECRET-DB-PASSWORD@db:5432 reset");
+    Err(ApiError::internal(QueryFailed(cause)))
+}
+
+/// `GET /api/slow`: longer than the app's timeout.
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    "too late"
+}

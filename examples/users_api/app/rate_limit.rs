@@ -1,0 +1,100 @@
+//! A fixed-window rate limiter: `limit` requests per `window` per client, the window
+//! opening at the client's first request. Every answer carries its state as
+//! `X-RateLimit-*` and the IETF `RateLimit` fields; the request over the limit is a
+//! 429 with `Retry-After` at the window's end.
+
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
+use axum::{
+    extract::{ConnectInfo, FromRequestParts, State},
+    http::request::Parts,
+};
+use axum_api_error::{ApiError, Json, RateLimit};
+use serde_json::{json, Value};
+
+use super::{auth::bearer_token, AppState};
+
+/// Past this many clients, windows that have ended are dropped.
+const MAX_CLIENTS: usize = 10_000;
+
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    limit: u64,
+    window: Duration,
+    clients: Mutex<HashMap<String, (Instant, u64)>>,
+}
+
+impl RateLimiter {
+    pub(crate) fn new(limit: u64, window: Duration) -> Self {
+        Self {
+            limit,
+            window,
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one request of `key`: its rate-limit state, or the 429.
+    pub(crate) fn check(&self, key: &str) -> Result<RateLimit, ApiError> {
+        let now = Instant::now();
+        let mut clients = self
+            .clients
+            .lock()
+            .expect("the limiter lock is never poisoned");
+        if clients.len() >= MAX_CLIENTS {
+            clients.retain(|_, (start, _)| now.duration_since(*start) < self.window);
+        }
+        let (start, count) = clients.entry(key.to_owned()).or_insert((now, 0));
+        if now.duration_since(*start) >= self.window {
+            (*start, *count) = (now, 0);
+        }
+        *count = (*count + 1).min(self.limit + 1);
+        let reset_after = self.window.saturating_sub(now.duration_since(*start));
+        let state = RateLimit::new(
+            self.limit,
+            self.limit.saturating_sub(*count),
+            self.window,
+            reset_after,
+        );
+        if *count > self.limit {
+            Err(ApiError::rate_limited(reset_after)
+                .with_message("Too many requests: 5 per minute are allowed. Try again later.")
+                .with_rate_limit(state))
+        } else {
+            Ok(state)
+        }
+    }
+}
+
+/// The client a request counts against: its token, else its IP address (not the port).
+pub(crate) struct ClientKey(String);
+
+impl FromRequestParts<AppState> for ClientKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if let Some(token) = bearer_token(parts)? {
+            return Ok(Self(format!("token:{token}")));
+        }
+        let ConnectInfo(addr) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))?;
+        Ok(Self(format!("ip:{}", addr.ip())))
+    }
+}
+
+/// `GET /api/limited`
+pub(crate) async fn limited(
+    State(state): State<AppState>,
+    ClientKey(key): ClientKey,
+) -> Result<(RateLimit, Json<Value>), ApiError> {
+    let limit = state.limiter.check(&key)?;
+    Ok((
+        limit,
+        Json(json!({"message": "You are within the rate limit."})),
+    ))
+}

@@ -1,0 +1,413 @@
+//! `/api/users`: an in-memory user store with pagination, validation, conflicts,
+//! conditional requests (ETag, If-None-Match, If-Match) and deletion.
+
+use std::collections::{BTreeMap, HashSet};
+
+use axum::{
+    extract::{FromRequest, Request, State},
+    http::{
+        header::{CACHE_CONTROL, ETAG, LINK, LOCATION},
+        HeaderMap, HeaderName, HeaderValue, StatusCode,
+    },
+    response::{IntoResponse, Response},
+};
+use axum_api_error::{ApiError, Json, Path, Query, Valid, Validate};
+use headers::{ETag, HeaderMapExt, IfMatch, IfNoneMatch};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{auth::User, AppState};
+
+const X_TOTAL_COUNT: HeaderName = HeaderName::from_static("x-total-count");
+
+/// What can go wrong in the store: a domain error, mapped once to `ApiError`.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum UserError {
+    #[error("user {0} does not exist")]
+    NotFound(u64),
+    #[error("user {0} was deleted")]
+    Deleted(u64),
+    #[error("email is already used by user {0}")]
+    EmailTaken(u64),
+    #[error("If-Match does not match the current ETag")]
+    Changed,
+}
+
+impl From<UserError> for ApiError {
+    fn from(err: UserError) -> Self {
+        match err {
+            // The message names no id: a concealed 404 must look the same.
+            UserError::NotFound(_) => Self::not_found(),
+            UserError::Deleted(_) => Self::gone().with_message("This user was deleted."),
+            UserError::EmailTaken(_) => Self::conflict("A user with this email already exists.")
+                .with_code("EMAIL_TAKEN")
+                .field("email"),
+            UserError::Changed => Self::precondition_failed()
+                .with_message("The user has changed since its ETag was read; fetch it again."),
+        }
+    }
+}
+
+/// A user as the API shows it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct UserOut {
+    pub(crate) id: u64,
+    pub name: String,
+    pub email: String,
+    pub created_at: String,
+}
+
+#[derive(Debug)]
+struct Record {
+    user: UserOut,
+    owner: u64,
+    version: u64,
+}
+
+impl Record {
+    /// A strong validator: it changes with every write.
+    fn etag(&self) -> ETag {
+        format!("\"{}-{}\"", self.user.id, self.version)
+            .parse()
+            .expect("a quoted id and version is a valid entity tag")
+    }
+}
+
+/// The users, and the ids of those deleted.
+#[derive(Debug)]
+pub(crate) struct Store {
+    users: BTreeMap<u64, Record>,
+    deleted: HashSet<u64>,
+    next_id: u64,
+}
+
+impl Store {
+    /// Seeded with Ada (owned by the holder of `user-token`) and Grace (`other-token`).
+    pub(crate) fn seeded() -> Self {
+        let mut store = Self {
+            users: BTreeMap::new(),
+            deleted: HashSet::new(),
+            next_id: 1,
+        };
+        store.insert(1, "Ada Lovelace", "ada@example.com");
+        store.insert(2, "Grace Hopper", "grace@example.com");
+        store
+    }
+
+    fn insert(&mut self, owner: u64, name: &str, email: &str) -> &Record {
+        let id = self.next_id;
+        self.next_id += 1;
+        let user = UserOut {
+            id,
+            name: name.to_owned(),
+            email: email.to_owned(),
+            created_at: humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string(),
+        };
+        self.users.entry(id).or_insert(Record {
+            user,
+            owner,
+            version: 1,
+        })
+    }
+
+    fn get(&self, id: u64) -> Result<&Record, UserError> {
+        self.users.get(&id).ok_or(if self.deleted.contains(&id) {
+            UserError::Deleted(id)
+        } else {
+            UserError::NotFound(id)
+        })
+    }
+
+    fn email_owner(&self, email: &str) -> Option<u64> {
+        self.users
+            .values()
+            .find(|r| r.user.email.eq_ignore_ascii_case(email))
+            .map(|r| r.user.id)
+    }
+
+    pub(crate) fn counts(&self) -> (usize, usize) {
+        (self.users.len(), self.deleted.len())
+    }
+}
+
+/// The body of POST and PUT.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NewUser {
+    name: String,
+    email: String,
+}
+
+impl Validate for NewUser {
+    fn validate(&self, errors: &mut ApiError) {
+        let name = self.name.trim();
+        errors
+            .check(!name.is_empty(), "name", "Must not be empty.", "REQUIRED")
+            .check(
+                name.chars().count() <= 100,
+                "name",
+                "Must be at most 100 characters.",
+                "TOO_LONG",
+            )
+            .check(
+                email_address::EmailAddress::is_valid(&self.email),
+                "email",
+                "Must be a valid email address.",
+                "INVALID_FORMAT",
+            );
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct ListParams {
+    page: Option<u64>,
+    limit: Option<u64>,
+    email: Option<String>,
+}
+
+/// `GET /api/users?page=&limit=&email=`
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Query(params): Query<ListParams>,
+) -> Result<Response, ApiError> {
+    let mut invalid =
+        ApiError::bad_request("The pagination parameters are invalid.").with_code("INVALID_QUERY");
+    let page = params.page.unwrap_or(1);
+    let limit = params.limit.unwrap_or(20);
+    invalid
+        .check(
+            page >= 1,
+            "page",
+            "Must be a positive integer.",
+            "INVALID_VALUE",
+        )
+        .check(
+            (1..=100).contains(&limit),
+            "limit",
+            "Must be an integer from 1 to 100.",
+            "INVALID_VALUE",
+        );
+    if !invalid.details().is_empty() {
+        return Err(invalid);
+    }
+
+    let store = state
+        .users
+        .read()
+        .expect("the store lock is never poisoned");
+    let matching: Vec<&UserOut> = store
+        .users
+        .values()
+        .map(|r| &r.user)
+        .filter(|u| {
+            params
+                .email
+                .as_deref()
+                .is_none_or(|e| u.email.eq_ignore_ascii_case(e))
+        })
+        .collect();
+    let total = matching.len() as u64;
+    let total_pages = total.div_ceil(limit);
+    let data: Vec<&UserOut> = matching
+        .into_iter()
+        .skip(usize::try_from((page - 1).saturating_mul(limit)).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+
+    let mut headers = HeaderMap::new();
+    headers.insert(X_TOTAL_COUNT, HeaderValue::from(total));
+    let link = |page: u64, rel: &str| {
+        let mut query = vec![("page", page.to_string()), ("limit", limit.to_string())];
+        if let Some(email) = &params.email {
+            query.push(("email", email.clone()));
+        }
+        let query = serde_urlencoded::to_string(query).unwrap_or_default();
+        format!("</api/users?{query}>; rel=\"{rel}\"")
+    };
+    let mut links = Vec::new();
+    if page < total_pages {
+        links.push(link(page + 1, "next"));
+    }
+    if page > 1 && total_pages > 0 {
+        links.push(link((page - 1).min(total_pages), "prev"));
+    }
+    if total_pages > 0 {
+        links.push(link(1, "first"));
+        links.push(link(total_pages, "last"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&links.join(", ")) {
+        if !links.is_empty() {
+            headers.insert(LINK, value);
+        }
+    }
+    let body = json!({
+        "data": data,
+        "pagination": {
+            "page": page,
+            "limit": limit,
+            "totalPages": total_pages,
+            "totalCount": total,
+            "hasNext": page < total_pages,
+            "hasPrev": page > 1 && total_pages > 0,
+        },
+    });
+    Ok((headers, Json(body)).into_response())
+}
+
+/// `POST /api/users`: authentication first (an extractor of the headers), then the
+/// body, then its fields.
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    user: User,
+    Valid(Json(new)): Valid<Json<NewUser>>,
+) -> Result<Response, ApiError> {
+    let mut store = state
+        .users
+        .write()
+        .expect("the store lock is never poisoned");
+    if let Some(other) = store.email_owner(&new.email) {
+        return Err(UserError::EmailTaken(other).into());
+    }
+    let record = store.insert(user.id, new.name.trim(), &new.email);
+    let location = format!("/api/users/{}", record.user.id);
+    Ok((
+        StatusCode::CREATED,
+        [(LOCATION, location)],
+        validators(record),
+        Json(&record.user),
+    )
+        .into_response())
+}
+
+/// `GET /api/users/{id}` (and HEAD): public, with an ETag; 304 when it matches.
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<u64>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let store = state
+        .users
+        .read()
+        .expect("the store lock is never poisoned");
+    let record = store.get(id)?;
+    // RFC 9110 §13.1.2: If-None-Match uses the weak comparison.
+    if let Some(if_none_match) = headers.typed_get::<IfNoneMatch>() {
+        if !if_none_match.precondition_passes(&record.etag()) {
+            // RFC 9110 §15.4.5: a 304 repeats the ETag and Cache-Control of the 200.
+            return Ok((StatusCode::NOT_MODIFIED, validators(record)).into_response());
+        }
+    }
+    Ok((validators(record), Json(&record.user)).into_response())
+}
+
+/// `PUT /api/users/{id}`: the owner or an admin; the body is read only after the
+/// caller is authenticated and authorised and the precondition holds.
+pub(crate) async fn replace(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<u64>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    {
+        let store = state
+            .users
+            .read()
+            .expect("the store lock is never poisoned");
+        let record = store.get(id)?;
+        if !user.may_manage(record.owner) {
+            return Err(ApiError::forbidden()
+                .with_message("Only the owner or an admin may change this user."));
+        }
+        check_if_match(request.headers(), record)?;
+    }
+    let Valid(Json(new)) = Valid::<Json<NewUser>>::from_request(request, &()).await?;
+
+    let mut store = state
+        .users
+        .write()
+        .expect("the store lock is never poisoned");
+    if let Some(other) = store.email_owner(&new.email).filter(|&other| other != id) {
+        return Err(UserError::EmailTaken(other).into());
+    }
+    let record = store.users.get_mut(&id).ok_or(UserError::Deleted(id))?;
+    record.user.name = new.name.trim().to_owned();
+    record.user.email = new.email;
+    record.version += 1;
+    Ok((validators(record), Json(&record.user)).into_response())
+}
+
+/// `DELETE /api/users/{id}`: admins only; the id answers 410 afterwards.
+pub(crate) async fn remove(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<u64>,
+) -> Result<StatusCode, ApiError> {
+    user.require_admin()?;
+    let mut store = state
+        .users
+        .write()
+        .expect("the store lock is never poisoned");
+    store.get(id)?;
+    store.users.remove(&id);
+    store.deleted.insert(id);
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/users/{id}/private`: the owner or an admin. Anyone else gets the very
+/// 404 a missing user gives, so that a user's existence stays private.
+pub(crate) async fn private(
+    State(state): State<AppState>,
+    user: User,
+    Path(id): Path<u64>,
+) -> Result<Response, ApiError> {
+    let store = state
+        .users
+        .read()
+        .expect("the store lock is never poisoned");
+    let record = store.get(id)?;
+    if !user.may_manage(record.owner) {
+        return Err(ApiError::concealed_not_found().with_message(format!(
+            "user {} may not read user {id}'s private data",
+            user.id
+        )));
+    }
+    Ok(Json(json!({
+        "id": record.user.id,
+        "email": record.user.email,
+        "owner": record.owner,
+        "version": record.version,
+    }))
+    .into_response())
+}
+
+/// `GET /api/admin/stats`: admins only.
+pub(crate) async fn stats(
+    State(state): State<AppState>,
+    user: User,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    user.require_admin()?;
+    let (users, deleted) = state
+        .users
+        .read()
+        .expect("the store lock is never poisoned")
+        .counts();
+    Ok(Json(json!({"userCount": users, "deletedCount": deleted})))
+}
+
+/// RFC 9110 §13.1.1: If-Match uses the strong comparison; a mismatch is a 412.
+fn check_if_match(headers: &HeaderMap, record: &Record) -> Result<(), UserError> {
+    match headers.typed_get::<IfMatch>() {
+        Some(if_match) if !if_match.precondition_passes(&record.etag()) => Err(UserError::Changed),
+        _ => Ok(()),
+    }
+}
+
+/// `ETag` and `Cache-Control: no-cache`: caches may store it, and must revalidate.
+fn validators(record: &Record) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.typed_insert(record.etag());
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    debug_assert!(headers.contains_key(ETAG));
+    headers
+}
