@@ -199,12 +199,13 @@ pub fn reason_phrase(status: StatusCode) -> &'static str {
 /// anything else one `_`, none leading or trailing. Codes go into URLs (`docs`) and
 /// into programs' `match`es, so they are kept to that alphabet.
 pub(crate) fn normalise_code(code: Cow<'static, str>) -> Cow<'static, str> {
-    let clean = code
-        .bytes()
-        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-        && !code.starts_with('_')
-        && !code.ends_with('_')
-        && !code.contains("__");
+    // One pass: upper-case letters and digits in runs joined by single underscores.
+    let mut previous = b'_';
+    let clean = code.bytes().all(|b| {
+        let ok = b.is_ascii_uppercase() || b.is_ascii_digit() || (b == b'_' && previous != b'_');
+        previous = b;
+        ok
+    }) && previous != b'_';
     if clean {
         return code;
     }

@@ -63,7 +63,7 @@ impl From<JsonRejection> for ApiError {
                 None => match find::<serde_json::Error>(&other) {
                     Some(err) => json_error(None, err),
                     None => Self::bad_request("The request body is not valid JSON.")
-                        .with_code("INVALID_JSON"),
+                        .known_code("INVALID_JSON"),
                 },
             }
             .caused_by(other),
@@ -90,10 +90,10 @@ impl From<FormRejection> for ApiError {
             FormRejection::BytesRejection(r) => r.into(),
             other => match find::<serde_path_to_error::Error<serde_urlencoded::de::Error>>(&other) {
                 Some(err) => Self::validation()
-                    .with_code("INVALID_BODY")
+                    .known_code("INVALID_BODY")
                     .with_message("The form has invalid fields.")
                     .with_details([field_error(Some(err.path()), &err.inner().to_string(), "body")]),
-                None => Self::validation().with_code("INVALID_BODY"),
+                None => Self::validation().known_code("INVALID_BODY"),
             }
             .caused_by(other),
         }
@@ -132,7 +132,7 @@ impl From<serde_json::Error> for ApiError {
         }
         let message = format!("The JSON is invalid: {}.", strip_position(&err));
         Self::bad_request(message)
-            .with_code("INVALID_JSON")
+            .known_code("INVALID_JSON")
             .caused_by(err)
     }
 }
@@ -166,7 +166,7 @@ impl From<tower::timeout::error::Elapsed> for ApiError {
 impl From<tower::load_shed::error::Overloaded> for ApiError {
     fn from(err: tower::load_shed::error::Overloaded) -> Self {
         Self::service_unavailable()
-            .with_code("OVERLOADED")
+            .known_code("OVERLOADED")
             .with_retry_after(Duration::from_secs(1))
             .caused_by(err)
     }
@@ -196,7 +196,7 @@ fn classify_chain(err: &(dyn StdError + 'static)) -> Option<ApiError> {
         if err.is::<tower::load_shed::error::Overloaded>() {
             return Some(
                 ApiError::service_unavailable()
-                    .with_code("OVERLOADED")
+                    .known_code("OVERLOADED")
                     .with_retry_after(Duration::from_secs(1)),
             );
         }
@@ -217,7 +217,7 @@ fn io_error(err: &io::Error) -> Option<ApiError> {
     match err.kind() {
         ConnectionRefused | ConnectionReset | ConnectionAborted | NotConnected => Some(
             ApiError::service_unavailable()
-                .with_code("DEPENDENCY_UNAVAILABLE")
+                .known_code("DEPENDENCY_UNAVAILABLE")
                 .with_message("A service this request depends on is unavailable. Try again later.")
                 .with_retry_after(DEPENDENCY_RETRY_AFTER),
         ),
@@ -234,7 +234,7 @@ fn body_error(err: &(dyn StdError + 'static)) -> ApiError {
             return mapped;
         }
     }
-    ApiError::bad_request("The request body could not be read.").with_code("INVALID_BODY")
+    ApiError::bad_request("The request body could not be read.").known_code("INVALID_BODY")
 }
 
 /// tower-http's `RequestBodyTimeoutLayer` gave up on the body: the client was slow.
@@ -247,7 +247,7 @@ fn body_timeout() -> ApiError {
 fn json_error(path: Option<&serde_path_to_error::Path>, err: &serde_json::Error) -> ApiError {
     if err.is_data() {
         ApiError::validation()
-            .with_code("INVALID_BODY")
+            .known_code("INVALID_BODY")
             .with_message("The request body has invalid fields.")
             .with_details([field_error(path, &strip_position(err), "body")])
     } else {
@@ -257,12 +257,12 @@ fn json_error(path: Option<&serde_path_to_error::Path>, err: &serde_json::Error)
             err.line(),
             err.column()
         ))
-        .with_code("INVALID_JSON")
+        .known_code("INVALID_JSON")
     }
 }
 
 fn query_error(err: &(dyn StdError + 'static)) -> ApiError {
-    let error = ApiError::bad_request("The query string is invalid.").with_code("INVALID_QUERY");
+    let error = ApiError::bad_request("The query string is invalid.").known_code("INVALID_QUERY");
     match find::<serde_path_to_error::Error<serde_urlencoded::de::Error>>(err) {
         Some(e) => {
             error.with_details([field_error(Some(e.path()), &e.inner().to_string(), "query")])
@@ -286,7 +286,7 @@ pub(crate) fn path_error(rejection: &PathRejection, keys: &[&str]) -> ApiError {
     let invalid = |key: &str, value: &str, expected: &str| {
         let message = format!("Must be {}; got `{value}`.", describe_type(expected));
         ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
-            .with_code("INVALID_PATH")
+            .known_code("INVALID_PATH")
             .field_error(key.to_owned(), message, "INVALID_VALUE")
     };
     match failed.kind() {
@@ -309,7 +309,7 @@ pub(crate) fn path_error(rejection: &PathRejection, keys: &[&str]) -> ApiError {
         },
         PathErrorKind::InvalidUtf8InPathParam { key } => {
             ApiError::bad_request(format!("The path parameter `{key}` is not valid UTF-8."))
-                .with_code("INVALID_PATH")
+                .known_code("INVALID_PATH")
                 .field_error(key.clone(), "Must be valid UTF-8.", "INVALID_VALUE")
         }
         PathErrorKind::DeserializeError {
@@ -317,7 +317,7 @@ pub(crate) fn path_error(rejection: &PathRejection, keys: &[&str]) -> ApiError {
             value,
             message,
         } => ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
-            .with_code("INVALID_PATH")
+            .known_code("INVALID_PATH")
             .field_error(
                 key.clone(),
                 format!("{}; got `{value}`.", sentence(message)),
@@ -331,14 +331,14 @@ pub(crate) fn path_error(rejection: &PathRejection, keys: &[&str]) -> ApiError {
         PathErrorKind::Message(message) if only_key.is_some() => {
             let key = only_key.unwrap_or_default();
             ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
-                .with_code("INVALID_PATH")
+                .known_code("INVALID_PATH")
                 .field_error(
                     key.to_owned(),
                     sentence(&hide_type_names(message)),
                     "INVALID_VALUE",
                 )
         }
-        _ => ApiError::bad_request("The path is invalid.").with_code("INVALID_PATH"),
+        _ => ApiError::bad_request("The path is invalid.").known_code("INVALID_PATH"),
     }
 }
 

@@ -474,11 +474,17 @@ impl RateLimit {
 
     /// Writes the five fields into `headers`.
     pub fn write_headers(&self, headers: &mut HeaderMap) {
-        headers.insert(X_RATELIMIT_LIMIT, HeaderValue::from(self.limit));
-        headers.insert(X_RATELIMIT_REMAINING, HeaderValue::from(self.remaining));
-        headers.insert(X_RATELIMIT_RESET, HeaderValue::from(self.reset_unix_secs()));
-        headers.insert(RATELIMIT_POLICY, ascii_header(&self.policy_header()));
-        headers.insert(RATELIMIT, ascii_header(&self.remaining_header()));
+        self.each_header(&mut |name, value| {
+            headers.insert(name, value);
+        });
+    }
+
+    pub(crate) fn each_header(&self, put: &mut dyn FnMut(HeaderName, HeaderValue)) {
+        put(X_RATELIMIT_LIMIT, HeaderValue::from(self.limit));
+        put(X_RATELIMIT_REMAINING, HeaderValue::from(self.remaining));
+        put(X_RATELIMIT_RESET, HeaderValue::from(self.reset_unix_secs()));
+        put(RATELIMIT_POLICY, ascii_header(&self.policy_header()));
+        put(RATELIMIT, ascii_header(&self.remaining_header()));
     }
 }
 

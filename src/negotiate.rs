@@ -16,6 +16,13 @@ pub(crate) fn negotiate(accept: Option<&HeaderValue>, default: ErrorFormat) -> E
     let Some(accept) = accept.and_then(|v| std::str::from_utf8(v.as_bytes()).ok()) else {
         return default;
     };
+    // The usual values, without parsing.
+    match accept {
+        "*/*" | "" => return default,
+        "application/json" => return ErrorFormat::Json,
+        "application/problem+json" => return ErrorFormat::Problem,
+        _ => {}
+    }
     // (specificity, quality) of the best match so far for each format.
     let mut json: Option<(u8, u16)> = None;
     let mut problem: Option<(u8, u16)> = None;

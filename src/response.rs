@@ -25,7 +25,7 @@ use http::{
     header::{
         ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_TYPE, RETRY_AFTER, VARY, WWW_AUTHENTICATE,
     },
-    Extensions, HeaderMap, HeaderValue, StatusCode,
+    Extensions, HeaderMap, HeaderName, HeaderValue, StatusCode,
 };
 use http_body::{Frame, SizeHint};
 use hyper::ext::ReasonPhrase;
@@ -85,14 +85,26 @@ pub(crate) fn set_reason_phrase(extensions: &mut Extensions, status: StatusCode)
 impl ApiError {
     /// Writes the headers the status requires, and those every error carries.
     pub(crate) fn write_headers(&self, headers: &mut HeaderMap, defaults: &Defaults) {
-        // Errors depend on the request and must not be reused from a cache.
-        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        self.required_headers(defaults, &mut |name, value| {
+            headers.insert(name, value);
+        });
         add_vary_accept(headers);
+    }
+
+    /// Hands each header the status requires (and `Cache-Control`) to `put`, so that
+    /// the layer can insert all of them, or only those missing, without a map between.
+    pub(crate) fn required_headers(
+        &self,
+        defaults: &Defaults,
+        put: &mut dyn FnMut(HeaderName, HeaderValue),
+    ) {
+        // Errors depend on the request and must not be reused from a cache.
+        put(CACHE_CONTROL, HeaderValue::from_static("no-store"));
         match self {
             // RFC 9110 §15.5.2: a 401 MUST send at least one challenge.
             Self::Unauthorized { challenge, .. } => {
                 let challenge = challenge.as_ref().unwrap_or(&defaults.challenge);
-                headers.insert(WWW_AUTHENTICATE, challenge.to_header_value());
+                put(WWW_AUTHENTICATE, challenge.to_header_value());
             }
             // RFC 6750 §3.1: insufficient_scope goes with a 403 and invalid_request with
             // a 400, and either may carry a challenge.
@@ -103,17 +115,11 @@ impl ApiError {
             | Self::BadRequest {
                 challenge: Some(challenge),
                 ..
-            } => {
-                headers.insert(WWW_AUTHENTICATE, challenge.to_header_value());
-            }
+            } => put(WWW_AUTHENTICATE, challenge.to_header_value()),
             // RFC 9110 §15.5.6: a 405 MUST carry Allow.
-            Self::MethodNotAllowed { allow, .. } => {
-                headers.insert(ALLOW, allow_header(allow));
-            }
+            Self::MethodNotAllowed { allow, .. } => put(ALLOW, allow_header(allow)),
             // RFC 9110 §15.5.9: the server SHOULD close the connection after a 408.
-            Self::RequestTimeout { .. } => {
-                headers.insert(CONNECTION, HeaderValue::from_static("close"));
-            }
+            Self::RequestTimeout { .. } => put(CONNECTION, HeaderValue::from_static("close")),
             // RFC 9110 §15.5.16: a 415 names what it accepts.
             Self::UnsupportedMediaType {
                 accept,
@@ -122,18 +128,17 @@ impl ApiError {
             } if !accept.is_empty() => {
                 let value = media_types_header(accept);
                 if *accept_post {
-                    headers.insert(ACCEPT_POST, value.clone());
+                    put(ACCEPT_POST, value.clone());
                 }
-                headers.insert(ACCEPT, value);
+                put(ACCEPT, value);
             }
             Self::RateLimited {
                 limit: Some(limit), ..
-            } => limit.write_headers(headers),
+            } => limit.each_header(put),
             _ => {}
         }
-        let retry_after = self.retry_after_or(defaults.retry_after);
-        if let Some(retry_after) = retry_after {
-            headers.insert(RETRY_AFTER, retry_after.to_header_value());
+        if let Some(retry_after) = self.retry_after_or(defaults.retry_after) {
+            put(RETRY_AFTER, retry_after.to_header_value());
         }
     }
 
@@ -169,12 +174,14 @@ impl ApiError {
 /// Adds `Vary: accept` unless `Vary` names it (or `*`) already: the error format is
 /// negotiated on `Accept` (RFC 9110 §12.5.5).
 pub(crate) fn add_vary_accept(headers: &mut HeaderMap) {
-    let named = headers.get_all(VARY).iter().any(|v| {
-        v.to_str().is_ok_and(|v| {
-            v.split(',')
-                .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case("accept"))
-        })
-    });
+    let mut values = headers.get_all(VARY).iter().peekable();
+    let named = values.peek().is_some()
+        && values.any(|v| {
+            v.to_str().is_ok_and(|v| {
+                v.split(',')
+                    .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case("accept"))
+            })
+        });
     if !named {
         headers.append(VARY, HeaderValue::from_static("accept"));
     }

@@ -343,6 +343,13 @@ impl ApiError {
         self
     }
 
+    /// A code of the crate's own, already UPPER_SNAKE_CASE: set without the check.
+    pub(crate) fn known_code(mut self, code: &'static str) -> Self {
+        debug_assert_eq!(normalise_code(Cow::Borrowed(code)), code);
+        self.info_mut().code = Some(Cow::Borrowed(code));
+        self
+    }
+
     /// A URL documenting this error, sent as `docs` (and as the problem `type`).
     #[must_use]
     pub fn with_docs(mut self, url: impl Into<Cow<'static, str>>) -> Self {

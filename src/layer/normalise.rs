@@ -24,6 +24,9 @@ pub(crate) struct RequestInfo {
     /// Whether axum had matched a route before the layer ran (`Router::layer`):
     /// an empty 404 is then the handler's, not the router's fallback.
     pub(crate) routed: bool,
+    /// Whether an outer `ApiErrorLayer` will see the response too: it must then be
+    /// marked [`Finished`], so that it is rendered and logged once.
+    pub(crate) nested: bool,
     pub(crate) config: Arc<Config>,
 }
 
@@ -38,6 +41,14 @@ pub(super) enum Step {
 /// out neither renders nor logs it again.
 #[derive(Debug, Clone, Copy)]
 struct Finished;
+
+/// Marks the response for an outer layer, if there is one (an extension costs
+/// allocations: none is added otherwise).
+fn mark_finished(parts: &mut Parts, info: &RequestInfo) {
+    if info.nested {
+        parts.extensions.insert(Finished);
+    }
+}
 
 /// Finishes the inner service's response.
 pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
@@ -62,7 +73,7 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
         let error = ApiError::from_status(parts.status);
         fill_headers(&mut parts.headers, &error, info);
         log(&parts, &error, None, info);
-        parts.extensions.insert(Finished);
+        mark_finished(&mut parts, info);
         return Step::Done(Response::from_parts(parts, body));
     }
     // Text, or no type at all: rewritten. A small body is read first for its message;
@@ -128,7 +139,7 @@ struct Panic(String);
 fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiError {
     let text = text.unwrap_or_default();
     let error = match status.as_u16() {
-        404 if !info.routed => ApiError::not_found().with_code("ROUTE_NOT_FOUND"),
+        404 if !info.routed => ApiError::not_found().known_code("ROUTE_NOT_FOUND"),
         // axum has already set Allow; it is kept.
         405 => ApiError::method_not_allowed([]),
         // axum's Json and Form rejections name the type they wanted.
@@ -147,9 +158,9 @@ fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiEr
                 error
             }
         }
-        400 => ApiError::from_status(status).with_code(bad_request_code(text)),
+        400 => ApiError::from_status(status).known_code(bad_request_code(text)),
         // axum's Json rejection for a body of the wrong shape.
-        422 => ApiError::validation().with_code("INVALID_BODY"),
+        422 => ApiError::validation().known_code("INVALID_BODY"),
         _ => ApiError::from_status(status),
     };
     if text.is_empty() {
@@ -217,10 +228,11 @@ fn render(
         }
     }
     parts.headers.insert(CONTENT_TYPE, format.content_type());
+    // Replaces any length axum set for the body this one replaces, and is what a
+    // HEAD gets with no content (RFC 9110 §9.3.2: the headers of a GET).
     parts
         .headers
         .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
-    // RFC 9110 §9.3.2: HEAD gets the headers of a GET, and no content.
     let body = if info.method == Method::HEAD {
         Body::empty()
     } else {
@@ -228,7 +240,7 @@ fn render(
     };
     crate::response::set_reason_phrase(&mut parts.extensions, parts.status);
     log(&parts, error, Some(error.code()), info);
-    parts.extensions.insert(Finished);
+    mark_finished(&mut parts, info);
     Response::from_parts(parts, body)
 }
 
@@ -236,17 +248,12 @@ fn render(
 /// response does not have them yet. An empty `Allow` is not added: the layer cannot
 /// know the methods of a 405 it did not make.
 fn fill_headers(headers: &mut HeaderMap, error: &ApiError, info: &RequestInfo) {
-    let mut required = HeaderMap::new();
-    error.write_headers(&mut required, &info.config.defaults);
-    let mut last = None;
-    for (name, value) in required {
-        let name = name.or(last.take()).expect("the first entry has a name");
-        let skip = headers.contains_key(&name) || (name == ALLOW && value.is_empty());
-        if !skip {
-            headers.insert(name.clone(), value);
+    error.required_headers(&info.config.defaults, &mut |name, value| {
+        let unknown_allow = name == ALLOW && value.is_empty();
+        if !unknown_allow && !headers.contains_key(&name) {
+            headers.insert(name, value);
         }
-        last = Some(name);
-    }
+    });
     crate::response::add_vary_accept(headers);
 }
 

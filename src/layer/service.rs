@@ -57,19 +57,26 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let request_id = take_request_id(&mut req, &self.config);
-        let span = tracing::info_span!(
-            "request",
-            request_id = %request_id,
-            method = %req.method(),
-            path = %req.uri().path(),
-        );
+        let (request_id, nested) = take_request_id(&mut req, &self.config);
+        // Without a subscriber that wants it, no span at all: axum's default
+        // `tower-log` feature would otherwise route every span through `log`.
+        let span = if tracing::level_enabled!(tracing::Level::INFO) {
+            tracing::info_span!(
+                "request",
+                request_id = %request_id,
+                method = %req.method(),
+                path = %req.uri().path(),
+            )
+        } else {
+            tracing::Span::none()
+        };
         let info = RequestInfo {
             request_id,
             accept: req.headers().get(ACCEPT).cloned(),
             method: req.method().clone(),
             uri: req.uri().clone(),
             routed: req.extensions().get::<MatchedPath>().is_some(),
+            nested,
             config: Arc::clone(&self.config),
         };
         let called = {
@@ -88,9 +95,11 @@ where
 /// It goes into the request extensions (and replaces tower-http's there when that
 /// one was unsafe), so handlers, an inner `ApiErrorLayer` and tower-http all see the
 /// same id. The request's header is left as the client sent it.
-fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> RequestId {
+///
+/// The flag is true when an outer layer had chosen it: this layer is nested.
+fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> (RequestId, bool) {
     if let Some(id) = req.extensions().get::<RequestId>() {
-        return id.clone();
+        return (id.clone(), true);
     }
     let from_header = req
         .headers()
@@ -112,5 +121,5 @@ fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> RequestId {
             ));
     }
     req.extensions_mut().insert(id.clone());
-    id
+    (id, false)
 }
