@@ -39,7 +39,13 @@ async fn main() -> std::io::Result<()> {
         println!("  {example}");
     }
 
-    app::serve(listener, shutdown_signal()).await?;
+    if std::env::var_os("USERS_API_WITHOUT_ERROR_LAYER").is_some() {
+        // Only for scripts/load.sh, which measures what the layer costs.
+        tracing::warn!("running without ApiErrorLayer: errors do not follow the contract");
+        app::serve_router(listener, app::app_with(false), shutdown_signal()).await?;
+    } else {
+        app::serve(listener, shutdown_signal()).await?;
+    }
     tracing::info!("stopped");
     Ok(())
 }

@@ -66,6 +66,12 @@ impl AppState {
 
 /// The router with fresh state.
 pub(crate) fn app() -> Router {
+    app_with(true)
+}
+
+/// The router, with or without `ApiErrorLayer`: without it only to measure what
+/// the layer costs (`scripts/load.sh`), since the contract needs it.
+pub(crate) fn app_with(error_layer: bool) -> Router {
     let users_routes = Router::new()
         .route("/api/users", get(users::list).post(users::create))
         .route(
@@ -77,7 +83,7 @@ pub(crate) fn app() -> Router {
         // body at the limit.
         .layer(RequestBodyLimitLayer::new(USERS_BODY_LIMIT));
 
-    Router::new()
+    let router = Router::new()
         .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
         .merge(users_routes)
         .route("/api/admin/stats", get(users::stats))
@@ -105,9 +111,13 @@ pub(crate) fn app() -> Router {
             StatusCode::SERVICE_UNAVAILABLE,
             HANDLER_TIMEOUT,
         ))
+        .with_state(AppState::new());
+    if error_layer {
         // Outermost, so that it sees every response, the timeout's included.
-        .layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().realm("api")))
-        .with_state(AppState::new())
+        router.layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().realm("api")))
+    } else {
+        router
+    }
 }
 
 /// Serves the app on `listener` until `shutdown` completes, then lets the requests
@@ -116,10 +126,19 @@ pub(crate) async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
+    serve_router(listener, app(), shutdown).await
+}
+
+/// [`serve`] with a router of the caller's.
+pub(crate) async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
     let (signalled, on_signal) = tokio::sync::oneshot::channel::<()>();
     let server = axum::serve(
         listener,
-        app().into_make_service_with_connect_info::<SocketAddr>(),
+        router.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .with_graceful_shutdown(async move {
         shutdown.await;
