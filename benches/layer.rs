@@ -77,6 +77,10 @@ fn framework_errors(c: &mut Criterion) {
     g.bench_function("404_rewritten_around_router", |b| {
         b.iter(|| black_box(call(&mut svc, get_req("/nope"))))
     });
+    let mut svc = common::hand_written_404_equivalent();
+    g.bench_function("404_hand_written_equivalent", |b| {
+        b.iter(|| black_box(call(&mut svc, get_req("/nope"))))
+    });
     let mut svc = bare();
     g.bench_function("json_rejection_bare", |b| {
         b.iter(|| black_box(call(&mut svc, bad_json_req())))

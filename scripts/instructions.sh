@@ -15,6 +15,7 @@ count() {
 cases=${*:-success_bare success_identity_router_layer success_api_error_router_layer
   success_api_error_around_router success_tower_http_stack error_422_hand_written
   error_422_api_error_around_router 404_bare 404_rewritten_around_router
+  404_hand_written_equivalent
   json_rejection_bare json_rejection_rewritten_around_router request_id_generate}
 printf '%-42s %12s\n' case instructions/request
 for c in $cases; do

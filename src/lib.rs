@@ -1,15 +1,17 @@
 //! Correct, consistent error responses for [axum](https://docs.rs/axum) and tower.
 //!
-//! Return [`ApiError`] from handlers. Each variant is one HTTP status (RFC 9110) and
-//! carries what that status needs, so the response always has the right status, the
-//! headers the status requires (`WWW-Authenticate`, `Allow`, `Retry-After`, ...) and
-//! one JSON body shape, or its RFC 9457 problem-details form. A 5xx never tells the
-//! client more than a generic sentence: its source stays in the response extensions
-//! for the logs.
+//! Return [`ApiError`] from handlers and add [`ApiErrorLayer`]. Each variant is one
+//! HTTP status (RFC 9110) and carries what that status needs, so the response always
+//! has the right status, the headers the status requires (`WWW-Authenticate`,
+//! `Allow`, `Retry-After`, ...) and one JSON body with a `requestId`, or its RFC 9457
+//! problem-details form when the client's `Accept` prefers it. The layer gives every
+//! failure of the framework (axum's rejections, 404, 405, 413, timeouts, panics) the
+//! same shape. A 5xx never tells the client more than a generic sentence: its source
+//! is logged once, with the request id.
 //!
 //! ```
 //! use axum::{body::Body, http::{Request, StatusCode}, routing::post, Router};
-//! use axum_api_error::ApiError;
+//! use axum_api_error::{ApiError, ApiErrorLayer};
 //! use serde_json::json;
 //! use tower::ServiceExt;
 //!
@@ -19,10 +21,17 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! let app = Router::new().route("/users", post(create_user));
+//! let app = Router::new()
+//!     .route("/users", post(create_user))
+//!     .layer(ApiErrorLayer::new());
 //!
 //! let res = app
-//!     .oneshot(Request::post("/users").body(Body::empty()).unwrap())
+//!     .oneshot(
+//!         Request::post("/users")
+//!             .header("x-request-id", "req-42")
+//!             .body(Body::empty())
+//!             .unwrap(),
+//!     )
 //!     .await
 //!     .unwrap();
 //!
@@ -30,6 +39,7 @@
 //! assert_eq!(res.headers()["content-type"], "application/json");
 //! assert_eq!(res.headers()["cache-control"], "no-store");
 //! assert_eq!(res.headers()["vary"], "accept");
+//! assert_eq!(res.headers()["x-request-id"], "req-42");
 //! let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
 //! let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
 //! assert_eq!(body, json!({
@@ -41,11 +51,18 @@
 //!         "message": "A user with this email already exists.",
 //!         "code": "CONFLICT",
 //!     }],
+//!     "requestId": "req-42",
 //! }));
 //! # }
 //! ```
 //!
-//! Your own errors convert with `From`, so handlers use `?`: see [`ApiError`].
+//! - Your own errors convert with `From`, so handlers use `?`: see [`ApiError`].
+//! - [`Json`], [`Query`], [`Path`] and [`Form`] are axum's extractors with rejections
+//!   that name the field at fault; [`Valid`] adds field-by-field validation.
+//! - Without the layer an `ApiError` is still a complete response, without `requestId`.
+//!
+//! Features: `tower-http` (default) reads tower-http's `RequestId` and maps its body
+//! timeout to a 408; `tower` converts tower's `Elapsed` and `Overloaded`.
 
 mod body;
 mod convert;

@@ -56,6 +56,29 @@ async fn invalid_api_error() -> Result<(), ApiError> {
         .into_result()
 }
 
+/// The floor of a rewritten 404: axum alone, with a fallback that writes by hand the
+/// very response the layer sends (a fresh request id in the header and the JSON
+/// body, `Cache-Control`, `Vary`). Nothing can make that response for less.
+pub fn hand_written_404_equivalent() -> Router {
+    routes().fallback(|| async {
+        let id = axum_api_error::RequestId::generate();
+        (
+            StatusCode::NOT_FOUND,
+            [
+                ("x-request-id", id.header_value().clone()),
+                ("cache-control", HeaderValue::from_static("no-store")),
+                ("vary", HeaderValue::from_static("accept")),
+            ],
+            Json(json!({
+                "error": "Not Found",
+                "message": "The requested resource was not found.",
+                "code": "ROUTE_NOT_FOUND",
+                "requestId": id.as_str(),
+            })),
+        )
+    })
+}
+
 /// (a) axum alone.
 pub fn bare() -> Router {
     routes()
