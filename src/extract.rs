@@ -86,28 +86,6 @@ use crate::{convert::path_error, ApiError};
 #[must_use]
 pub struct Json<T>(pub T);
 
-impl<T, S> FromRequest<S> for Json<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let post = req.method() == Method::POST;
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(for_post(ApiError::from(rejection), post)),
-        }
-    }
-}
-
-impl<T: Serialize> IntoResponse for Json<T> {
-    fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
-    }
-}
-
 /// A query string, like [`axum::extract::Query`], whose rejection is a 400
 /// `INVALID_QUERY` with a `details` entry naming the parameter.
 ///
@@ -213,28 +191,6 @@ where
 #[must_use]
 pub struct Form<T>(pub T);
 
-impl<T, S> FromRequest<S> for Form<T>
-where
-    T: DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let post = req.method() == Method::POST;
-        match axum::Form::<T>::from_request(req, state).await {
-            Ok(axum::Form(value)) => Ok(Self(value)),
-            Err(rejection) => Err(for_post(ApiError::from(rejection), post)),
-        }
-    }
-}
-
-impl<T: Serialize> IntoResponse for Form<T> {
-    fn into_response(self) -> Response {
-        axum::Form(self.0).into_response()
-    }
-}
-
 macro_rules! wrapper_impls {
     ($($name:ident),*) => {$(
         impl<T> std::ops::Deref for $name<T> {
@@ -260,6 +216,35 @@ macro_rules! wrapper_impls {
 }
 
 wrapper_impls!(Json, Query, Path, Form);
+
+/// A body extractor and response: axum's, with the rejection made an `ApiError`.
+macro_rules! body_impls {
+    ($($name:ident => $($axum:ident)::+),*) => {$(
+        impl<T, S> FromRequest<S> for $name<T>
+        where
+            T: DeserializeOwned,
+            S: Send + Sync,
+        {
+            type Rejection = ApiError;
+
+            async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+                let post = req.method() == Method::POST;
+                match $($axum)::+::<T>::from_request(req, state).await {
+                    Ok(axum_value) => Ok(Self(axum_value.0)),
+                    Err(rejection) => Err(for_post(ApiError::from(rejection), post)),
+                }
+            }
+        }
+
+        impl<T: Serialize> IntoResponse for $name<T> {
+            fn into_response(self) -> Response {
+                $($axum)::+(self.0).into_response()
+            }
+        }
+    )*};
+}
+
+body_impls!(Json => axum::Json, Form => axum::Form);
 
 /// A 415 answered to a POST names its media types in `Accept-Post` too.
 fn for_post(error: ApiError, post: bool) -> ApiError {

@@ -54,6 +54,22 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// The store, to read. A panic while the lock is held poisons it; every change
+    /// to the store is made whole before anything can panic, so the data is still
+    /// sound and the lock is taken anyway, rather than failing every later request.
+    pub(crate) fn read_users(&self) -> std::sync::RwLockReadGuard<'_, users::Store> {
+        self.users
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The store, to change.
+    pub(crate) fn write_users(&self) -> std::sync::RwLockWriteGuard<'_, users::Store> {
+        self.users
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub(crate) fn new() -> Self {
         Self {
             users: Arc::new(RwLock::new(users::Store::seeded())),

@@ -192,10 +192,7 @@ pub(crate) async fn list(
         return Err(invalid);
     }
 
-    let store = state
-        .users
-        .read()
-        .expect("the store lock is never poisoned");
+    let store = state.read_users();
     let matching: Vec<&UserOut> = store
         .users
         .values()
@@ -262,10 +259,7 @@ pub(crate) async fn create(
     user: User,
     Valid(Json(new)): Valid<Json<NewUser>>,
 ) -> Result<Response, ApiError> {
-    let mut store = state
-        .users
-        .write()
-        .expect("the store lock is never poisoned");
+    let mut store = state.write_users();
     if let Some(other) = store.email_owner(&new.email) {
         return Err(UserError::EmailTaken(other).into());
     }
@@ -286,10 +280,7 @@ pub(crate) async fn show(
     Path(id): Path<u64>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let store = state
-        .users
-        .read()
-        .expect("the store lock is never poisoned");
+    let store = state.read_users();
     let record = store.get(id)?;
     // RFC 9110 §13.1.2: If-None-Match uses the weak comparison.
     if let Some(if_none_match) = headers.typed_get::<IfNoneMatch>() {
@@ -310,10 +301,7 @@ pub(crate) async fn replace(
     request: Request,
 ) -> Result<Response, ApiError> {
     {
-        let store = state
-            .users
-            .read()
-            .expect("the store lock is never poisoned");
+        let store = state.read_users();
         let record = store.get(id)?;
         if !user.may_manage(record.owner) {
             return Err(ApiError::forbidden()
@@ -323,10 +311,7 @@ pub(crate) async fn replace(
     }
     let Valid(Json(new)) = Valid::<Json<NewUser>>::from_request(request, &()).await?;
 
-    let mut store = state
-        .users
-        .write()
-        .expect("the store lock is never poisoned");
+    let mut store = state.write_users();
     if let Some(other) = store.email_owner(&new.email).filter(|&other| other != id) {
         return Err(UserError::EmailTaken(other).into());
     }
@@ -344,10 +329,7 @@ pub(crate) async fn remove(
     Path(id): Path<u64>,
 ) -> Result<StatusCode, ApiError> {
     user.require_admin()?;
-    let mut store = state
-        .users
-        .write()
-        .expect("the store lock is never poisoned");
+    let mut store = state.write_users();
     store.get(id)?;
     store.users.remove(&id);
     store.deleted.insert(id);
@@ -361,10 +343,7 @@ pub(crate) async fn private(
     user: User,
     Path(id): Path<u64>,
 ) -> Result<Response, ApiError> {
-    let store = state
-        .users
-        .read()
-        .expect("the store lock is never poisoned");
+    let store = state.read_users();
     let record = store.get(id)?;
     if !user.may_manage(record.owner) {
         return Err(ApiError::concealed_not_found().with_message(format!(
@@ -387,11 +366,7 @@ pub(crate) async fn stats(
     user: User,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     user.require_admin()?;
-    let (users, deleted) = state
-        .users
-        .read()
-        .expect("the store lock is never poisoned")
-        .counts();
+    let (users, deleted) = state.read_users().counts();
     Ok(Json(json!({"userCount": users, "deletedCount": deleted})))
 }
 
