@@ -42,7 +42,9 @@ fn main() {
         }
         "404_bare" => run!(bare(), get_req("/nope")),
         "404_rewritten_around_router" => run!(api_error_around_router(), get_req("/nope")),
-        "404_hand_written_equivalent" => run!(common::hand_written_404_equivalent(), get_req("/nope")),
+        "404_hand_written_equivalent" => {
+            run!(common::hand_written_404_equivalent(), get_req("/nope"))
+        }
         "json_rejection_bare" => run!(bare(), bad_json_req()),
         "json_rejection_rewritten_around_router" => {
             run!(api_error_around_router(), bad_json_req())
