@@ -106,10 +106,16 @@ impl FieldError {
         message: impl Into<Cow<'static, str>>,
         code: impl Into<Cow<'static, str>>,
     ) -> Self {
+        let code = normalise_code(code.into());
         Self {
             field: field.into(),
             message: message.into(),
-            code: normalise_code(code.into()),
+            // A code with no letter or digit says nothing: the generic one instead.
+            code: if code.is_empty() {
+                Cow::Borrowed("INVALID_VALUE")
+            } else {
+                code
+            },
         }
     }
 }

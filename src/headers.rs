@@ -115,7 +115,7 @@ impl RetryAfter {
     pub fn to_header_value(&self) -> HeaderValue {
         match self {
             Self::Delay(_) => HeaderValue::from(self.as_secs()),
-            Self::Date(at) => ascii_header(&httpdate::fmt_http_date(*at)),
+            Self::Date(at) => ascii_header(&http_date(*at)),
         }
     }
 }
@@ -124,7 +124,7 @@ impl fmt::Display for RetryAfter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Delay(_) => write!(f, "{}", self.as_secs()),
-            Self::Date(at) => f.write_str(&httpdate::fmt_http_date(*at)),
+            Self::Date(at) => f.write_str(&http_date(*at)),
         }
     }
 }
@@ -407,7 +407,9 @@ impl RateLimit {
             remaining: remaining.min(limit),
             window,
             reset_after,
-            reset_at: SystemTime::now() + reset_after,
+            reset_at: SystemTime::now()
+                .checked_add(reset_after)
+                .map_or_else(latest_http_date, |at| at.min(latest_http_date())),
         }
     }
 
@@ -575,8 +577,19 @@ fn sf_string(s: &str) -> String {
     out
 }
 
+/// Whole seconds, rounded up, saturating at `u64::MAX`.
 fn ceil_secs(d: Duration) -> u64 {
-    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+    d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0))
+}
+
+/// The latest time an HTTP-date can state: 9999-12-31 23:59:59 UTC.
+fn latest_http_date() -> SystemTime {
+    UNIX_EPOCH + Duration::from_secs(253_402_300_799)
+}
+
+/// `at` within the range of an HTTP-date (1970 to 9999), so formatting never fails.
+fn http_date(at: SystemTime) -> String {
+    httpdate::fmt_http_date(at.clamp(UNIX_EPOCH, latest_http_date()))
 }
 
 #[cfg(test)]

@@ -164,7 +164,10 @@ impl ApiError {
             source: None,
             accept: accept
                 .into_iter()
-                .map(Into::into)
+                .map(|t| match t.into() {
+                    Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
+                    Cow::Owned(t) => Cow::Owned(t.trim().to_owned()),
+                })
                 .filter(|t| is_media_type(t))
                 .collect(),
             accept_post: false,
