@@ -84,6 +84,12 @@ fn main() {
             }),
         ),
         (
+            "404: the same response hand-written",
+            allocations(&mut common::hand_written_404_equivalent(), || {
+                common::get_req("/nope")
+            }),
+        ),
+        (
             "Json rejection: bare",
             allocations(&mut common::bare(), common::bad_json_req),
         ),
