@@ -84,25 +84,17 @@ where
                 }
                 StateProj::Reading { parts, body, text } => {
                     let limit = info(this.info).config.max_text_len;
-                    let complete = loop {
-                        match ready!(Pin::new(&mut *body).poll_frame(cx)) {
-                            Some(Ok(frame)) => {
-                                if let Some(data) = frame.data_ref() {
-                                    // Longer than its size hint said: stop reading.
-                                    if text.len() + data.len() > limit {
-                                        break false;
-                                    }
-                                    text.extend_from_slice(data);
-                                }
-                            }
-                            // A body that fails is replaced, without its text.
-                            Some(Err(_)) => break false,
-                            None => break true,
+                    // The body is the app's: it may panic too.
+                    let read = catch_unwind(AssertUnwindSafe(|| read_text(body, text, limit, cx)));
+                    match read {
+                        Ok(Poll::Pending) => return Poll::Pending,
+                        Ok(Poll::Ready(complete)) => {
+                            let parts = parts.take().expect("future polled after completion");
+                            let text = complete.then(|| std::mem::take(text).freeze());
+                            Step::Done(finish_text(parts, text.as_deref(), &take(this.info)))
                         }
-                    };
-                    let parts = parts.take().expect("future polled after completion");
-                    let text = complete.then(|| std::mem::take(text).freeze());
-                    Step::Done(finish_text(parts, text.as_deref(), &take(this.info)))
+                        Err(panic) => Step::Done(finish_panic(panic, &take(this.info))),
+                    }
                 }
             };
             match step {
@@ -116,6 +108,30 @@ where
                     text: BytesMut::new(),
                 }),
             }
+        }
+    }
+}
+
+/// Reads `body` into `text`: `true` once it ended within `limit` bytes, `false` when
+/// it failed or was longer than its size hint said (its text is then not used).
+fn read_text(
+    body: &mut Body,
+    text: &mut BytesMut,
+    limit: usize,
+    cx: &mut Context<'_>,
+) -> Poll<bool> {
+    loop {
+        match ready!(Pin::new(&mut *body).poll_frame(cx)) {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    if text.len() + data.len() > limit {
+                        return Poll::Ready(false);
+                    }
+                    text.extend_from_slice(data);
+                }
+            }
+            Some(Err(_)) => return Poll::Ready(false),
+            None => return Poll::Ready(true),
         }
     }
 }

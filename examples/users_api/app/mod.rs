@@ -33,6 +33,8 @@ use tower_http::{
 
 /// The largest `/api/users` body.
 pub(crate) const USERS_BODY_LIMIT: usize = 64 * 1024;
+/// The largest `/api/reports` body, as for `/api/users`.
+pub(crate) const REPORTS_BODY_LIMIT: usize = 64 * 1024;
 /// The largest `/api/uploads` body.
 pub(crate) const UPLOAD_LIMIT: usize = 1024 * 1024;
 /// How long a handler may take before the app answers 503.
@@ -108,7 +110,10 @@ pub(crate) fn app_with(error_layer: bool) -> Router {
             "/api/uploads",
             post(upload).layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT)),
         )
-        .route("/api/reports", post(reports::create))
+        .route(
+            "/api/reports",
+            post(reports::create).layer(RequestBodyLimitLayer::new(REPORTS_BODY_LIMIT)),
+        )
         .route("/api/reports/jobs/{job_id}", get(reports::show))
         .route("/api/maintenance", get(maintenance))
         .route("/api/dependency", get(dependency))
