@@ -1996,6 +1996,21 @@ async fn rate_limit_by_ip_address_across_connections() {
     assert_rate_limit(&res, 4);
 }
 
+/// Only a valid token has a window of its own: a made-up one counts against the
+/// client's IP address, so inventing tokens does not escape the limit.
+#[tokio::test]
+async fn made_up_tokens_count_against_the_ip_address() {
+    let s = start().await;
+    for (n, remaining) in (0..5).rev().enumerate() {
+        let token = format!("Bearer made-up-{n}");
+        let res = s.get_as("/api/limited", &token).await;
+        res.expect_ok(200, "no-store");
+        assert_rate_limit(&res, remaining);
+    }
+    assert_429(&s.get_as("/api/limited", "Bearer made-up-5").await);
+    assert_429(&s.get("/api/limited").await);
+}
+
 // ---------------------------------------------------------------------------------
 // POST /api/uploads, POST /api/reports
 // ---------------------------------------------------------------------------------

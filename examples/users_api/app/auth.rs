@@ -51,7 +51,7 @@ impl User {
 }
 
 /// The demo's fixed tokens.
-fn lookup(token: &str) -> Result<User, ApiError> {
+pub(crate) fn lookup(token: &str) -> Result<User, ApiError> {
     match token {
         "user-token" => Ok(User {
             id: 1,

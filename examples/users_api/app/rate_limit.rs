@@ -17,7 +17,10 @@ use axum::{
 use axum_api_error::{ApiError, Json, RateLimit};
 use serde_json::{json, Value};
 
-use super::{auth::bearer_token, AppState};
+use super::{
+    auth::{bearer_token, lookup},
+    AppState,
+};
 
 /// Past this many clients, windows that have ended are dropped.
 const MAX_CLIENTS: usize = 10_000;
@@ -70,14 +73,16 @@ impl RateLimiter {
     }
 }
 
-/// The client a request counts against: its token, else its IP address (not the port).
+/// The client a request counts against: its token when the token is valid, else its
+/// IP address (not the port). Keying by any string sent as a token would let a
+/// client escape its limit by sending a new one with each request.
 pub(crate) struct ClientKey(String);
 
 impl FromRequestParts<AppState> for ClientKey {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(token) = bearer_token(parts)? {
+        if let Some(token) = bearer_token(parts)?.filter(|token| lookup(token).is_ok()) {
             return Ok(Self(format!("token:{token}")));
         }
         let ConnectInfo(addr) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
