@@ -2,8 +2,9 @@
 //!
 //! Each of `application/json` and `application/problem+json` gets the quality of the
 //! most specific media range that matches it (`application/problem+json` beats
-//! `application/*` beats `*/*`); the higher quality wins, and a tie (or an `Accept`
-//! that names neither) goes to the configured default. Malformed ranges are skipped,
+//! `application/*` beats `*/*`); the higher quality wins. A tie (or an `Accept` that
+//! names neither) goes to the configured default, unless one of the two was refused
+//! outright (`;q=0`) and the other was not: the other wins then. Malformed ranges are skipped,
 //! never an error, and the work is one pass over the header with no allocation, so
 //! a hostile 8 KB `Accept` of 1,000 ranges costs microseconds.
 

@@ -29,10 +29,13 @@ use crate::{response::Defaults, Challenge, ErrorFormat, RequestId, RetryAfter};
 ///    - a response someone else made (axum's 404/405 and rejections, a bare
 ///      `StatusCode`, tower-http's timeout and body limit) with an empty or
 ///      `text/plain` body is rewritten into the same shape with a stable `code`,
-///      keeping its headers (axum's `Allow`); a 4xx text becomes the `message`, a 5xx
-///      text only reaches the log. A body the app chose itself (JSON, HTML, a stream)
-///      is left alone;
-///    - headers the status requires are filled in where missing;
+///      keeping its headers (axum's `Allow`, a `Retry-After`, which the body then
+///      states too) but those about the body it replaces (`Content-Encoding`, `ETag`,
+///      ...); a 4xx text becomes the `message`, a 5xx text only reaches the log (a
+///      long or unbounded text is dropped unread). A body the app chose itself (JSON,
+///      HTML) is left alone;
+///    - headers the status requires are filled in where missing, and every body the
+///      layer renders is `Cache-Control: no-store` (it carries this request's id);
 ///    - the error is logged once: 5xx at `error` with the source chain, 4xx at `debug`.
 ///
 /// A success response is only given its `X-Request-Id`.

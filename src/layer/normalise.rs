@@ -5,14 +5,20 @@ use std::{any::Any, fmt, sync::Arc};
 
 use axum_core::body::Body;
 use http::{
-    header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE},
+    header::{
+        ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_ENCODING, CONTENT_LANGUAGE,
+        CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED,
+        RETRY_AFTER, TRANSFER_ENCODING,
+    },
     response::Parts,
-    HeaderMap, HeaderValue, Method, Response, StatusCode, Uri,
+    HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri,
 };
 use http_body::Body as _;
 
 use super::{Config, ErrorEvent};
-use crate::{body::RenderContext, negotiate::negotiate, ApiError, RequestId, ACCEPT_POST};
+use crate::{
+    body::RenderContext, negotiate::negotiate, ApiError, RequestId, RetryAfter, ACCEPT_POST,
+};
 
 /// What the layer knows of the request once the inner service has it.
 #[derive(Debug)]
@@ -104,13 +110,53 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
 
 /// Rewrites someone else's empty or `text/plain` error response (`text` is `None`
 /// when it was empty or could not be read) into the error shape.
-pub(super) fn finish_text(parts: Parts, text: Option<&[u8]>, info: &RequestInfo) -> Response<Body> {
+pub(super) fn finish_text(
+    mut parts: Parts,
+    text: Option<&[u8]>,
+    info: &RequestInfo,
+) -> Response<Body> {
     let text = text
         .and_then(|t| std::str::from_utf8(t).ok())
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let error = classify(parts.status, text, info);
+    let mut error = classify(parts.status, text, info);
+    // The headers that described the replaced body describe it no more.
+    for name in REPRESENTATION_HEADERS {
+        parts.headers.remove(name);
+    }
+    // A Retry-After the service set is kept, and where the body states one (429, 503,
+    // 413) it states the same, both written by the error; one that does not parse is
+    // replaced by the layer's.
+    if let Some(value) = parts.headers.get(RETRY_AFTER) {
+        if let Some(retry_after) = parse_retry_after(value) {
+            error = error.with_retry_after(retry_after);
+        }
+        if error.retry_after().is_some() || parse_retry_after(value).is_none() {
+            parts.headers.remove(RETRY_AFTER);
+        }
+    }
     render(parts, &error, info, true)
+}
+
+/// Headers about a body, dropped with the body they were about.
+const REPRESENTATION_HEADERS: [HeaderName; 8] = [
+    CONTENT_ENCODING,
+    TRANSFER_ENCODING,
+    CONTENT_LANGUAGE,
+    CONTENT_LOCATION,
+    CONTENT_RANGE,
+    CONTENT_DISPOSITION,
+    ETAG,
+    LAST_MODIFIED,
+];
+
+/// RFC 9110 §10.2.3: delay-seconds or an HTTP-date.
+fn parse_retry_after(value: &HeaderValue) -> Option<RetryAfter> {
+    let text = value.to_str().ok()?.trim();
+    if let Ok(secs) = text.parse::<u64>() {
+        return Some(RetryAfter::secs(secs));
+    }
+    httpdate::parse_http_date(text).ok().map(RetryAfter::date)
 }
 
 /// The 500 for a panic in the inner service.
@@ -215,6 +261,11 @@ fn render(
     let bytes = error.render_with(&cx, config.debug_details);
     if fill_only {
         fill_headers(&mut parts.headers, error, info);
+        // The body is the layer's and carries this request's id: whatever cache
+        // policy the replaced body had, this one must not be stored.
+        parts
+            .headers
+            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     } else {
         error.write_headers(&mut parts.headers, &config.defaults);
     }
