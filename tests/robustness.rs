@@ -26,6 +26,8 @@
 #[path = "../examples/users_api/app/mod.rs"]
 mod app;
 
+mod support;
+
 use std::{
     collections::VecDeque,
     convert::Infallible,
@@ -35,7 +37,7 @@ use std::{
     pin::Pin,
     sync::{
         atomic::{AtomicBool, AtomicUsize, Ordering},
-        Arc, Mutex, OnceLock,
+        Arc,
     },
     task::{ready, Context, Poll},
     time::{Duration, Instant},
@@ -1491,68 +1493,6 @@ impl Service<Request> for PanicInCall {
     }
 }
 
-/// A `MakeWriter` collecting everything written into one buffer.
-#[derive(Debug, Clone, Default)]
-struct Logs(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Self;
-
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// Keeps two DEBUG dispatchers registered for the whole run, so that tracing's
-/// per-callsite interest cache asks the scoped subscriber of [`with_logs`] too (see
-/// the same function in `tests/layer.rs`).
-fn pin_callsite_interest() {
-    static PINNED: OnceLock<[tracing::Dispatch; 2]> = OnceLock::new();
-    PINNED.get_or_init(|| {
-        let sink = || {
-            tracing::Dispatch::new(
-                tracing_subscriber::fmt()
-                    .with_writer(io::sink)
-                    .with_max_level(tracing::Level::DEBUG)
-                    .finish(),
-            )
-        };
-        [sink(), sink()]
-    });
-    tracing::callsite::rebuild_interest_cache();
-}
-
-/// Runs `fut` on a current-thread runtime (the server's tasks included) with a
-/// DEBUG subscriber writing into a buffer; returns its output and the lines logged.
-fn with_logs<T>(fut: impl Future<Output = T>) -> (T, Vec<String>) {
-    pin_callsite_interest();
-    let logs = Logs::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(logs.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .finish();
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let out = tracing::subscriber::with_default(subscriber, || rt.block_on(fut));
-    drop(rt);
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    (out, text.lines().map(str::to_owned).collect())
-}
-
 fn assert_internal_error(res: &Res, id: &str) {
     let body = res.assert_error(500);
     assert_eq!(res.header("x-request-id"), id);
@@ -1569,7 +1509,7 @@ fn assert_internal_error(res: &Res, id: &str) {
 
 #[test]
 fn panics_in_call_and_in_the_future_are_500s_logged_with_the_request_id() {
-    let (ids, lines) = with_logs(async {
+    let (ids, lines) = support::with_logs(async {
         let in_call = start_service(ApiErrorLayer::new().layer(PanicInCall)).await;
         let in_future = start_service(fault_router()).await;
         let mut ids = Vec::new();
