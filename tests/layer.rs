@@ -7,7 +7,7 @@
 //! fails) and the whole body. The request id is random: it is read from the
 //! `x-request-id` response header and put into the expected body.
 
-mod support;
+use testkit::logs as support;
 
 use std::{
     collections::BTreeMap,

@@ -26,7 +26,7 @@
 #[path = "../examples/users_api/app/mod.rs"]
 mod app;
 
-mod support;
+use testkit::logs as support;
 
 use std::{
     collections::VecDeque,

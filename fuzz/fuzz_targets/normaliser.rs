@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| axum_api_error_fuzz::normaliser(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| testkit::fuzz::normaliser(data));

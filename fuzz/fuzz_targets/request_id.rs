@@ -1,3 +1,3 @@
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| axum_api_error_fuzz::request_id(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| testkit::fuzz::request_id(data));

@@ -1,16 +1,15 @@
 //! Replays the committed fuzz corpora (`fuzz/corpus/<target>/`) through the fuzz
 //! targets' own checks, on stable and without libFuzzer: the CI half of `fuzz/`.
 //!
-//! The targets' logic lives in `fuzz/src/lib.rs`, included here as a module, so the
-//! replay runs exactly what `cargo +nightly fuzz run <target>` runs. Each corpus is
+//! The targets' checks live in the test kit (`testkit::fuzz`), which the fuzz
+//! binaries call too, so the replay runs exactly what `cargo +nightly fuzz run
+//! <target>` runs. Each corpus is
 //! minimised with `cargo fuzz cmin` (a few hundred KB; see `FUZZING.md`), and at most
 //! [`MAX_FILES`] of each are replayed: all of them today, in under a second.
 
 use std::{fs, path::PathBuf};
 
-#[allow(unreachable_pub, dead_code)]
-#[path = "../fuzz/src/lib.rs"]
-mod targets;
+use testkit::fuzz as targets;
 
 /// The most files replayed per target.
 const MAX_FILES: usize = 5_000;

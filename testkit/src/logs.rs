@@ -1,4 +1,4 @@
-//! Helpers shared by the integration tests: capturing what the crate logs.
+//! Capturing what the crate logs, for tests that assert its log lines.
 
 use std::{
     future::Future,
@@ -8,7 +8,7 @@ use std::{
 
 /// A `MakeWriter` collecting everything written into one buffer.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct Logs(Arc<Mutex<Vec<u8>>>);
+pub struct Logs(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Logs {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
@@ -54,7 +54,7 @@ fn pin_callsite_interest() {
 
 /// Runs `fut` on a current-thread runtime (the tasks it spawns included) with a
 /// DEBUG subscriber writing into a buffer; returns its output and every line logged.
-pub(crate) fn with_logs<T>(fut: impl Future<Output = T>) -> (T, Vec<String>) {
+pub fn with_logs<T>(fut: impl Future<Output = T>) -> (T, Vec<String>) {
     pin_callsite_interest();
     let logs = Logs::default();
     let subscriber = tracing_subscriber::fmt()
