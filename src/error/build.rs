@@ -7,7 +7,7 @@ use http::{Method, StatusCode};
 use super::{info, ApiError, BoxError};
 use crate::{
     body::{normalise_code, FieldError},
-    headers::{is_media_type, Challenge, RateLimit, RetryAfter},
+    headers::{normalise_media_type, Challenge, RateLimit, RetryAfter},
 };
 
 /// Constructors: one per variant, named for the failure.
@@ -144,14 +144,29 @@ impl ApiError {
         }
     }
 
-    /// 415 with `Accept` naming the media types the resource accepts. Entries that
-    /// are not media types (`type/subtype`, optional parameters, no comma) are dropped.
+    /// 415 with `Accept` naming the media types the resource accepts.
+    ///
+    /// Each entry is read by RFC 9110's grammar (`type/subtype`, then `;`-separated
+    /// `name=value` parameters, a value a token or a quoted string) and sent in one
+    /// form: without the spaces or tabs around it, without empty parameters, with
+    /// `"; "` before each parameter. An entry outside that grammar (a control
+    /// character, non-ASCII text, a comma outside a quoted string, no subtype, a
+    /// parameter without a value) is left out of the header, with a `tracing`
+    /// warning: it is a bug in the app, and a header that cannot be parsed helps no
+    /// client. With no entry left, no `Accept` is sent.
     ///
     /// ```
+    /// use axum::response::IntoResponse;
     /// use axum_api_error::ApiError;
     ///
-    /// let err = ApiError::unsupported_media_type(["application/json"]).accept_post();
-    /// # let _ = err;
+    /// let err = ApiError::unsupported_media_type([
+    ///     "application/json",
+    ///     " text/plain;charset=utf-8 ",
+    ///     "not a media type",
+    /// ]);
+    /// let res = err.accept_post().into_response();
+    /// assert_eq!(res.headers()["accept"], "application/json, text/plain; charset=utf-8");
+    /// assert_eq!(res.headers()["accept-post"], "application/json, text/plain; charset=utf-8");
     /// ```
     #[must_use]
     pub fn unsupported_media_type<I, S>(accept: I) -> Self
@@ -164,11 +179,13 @@ impl ApiError {
             source: None,
             accept: accept
                 .into_iter()
-                .map(|t| match t.into() {
-                    Cow::Borrowed(t) => Cow::Borrowed(t.trim()),
-                    Cow::Owned(t) => Cow::Owned(t.trim().to_owned()),
+                .filter_map(|t| match normalise_media_type(t.into()) {
+                    Ok(t) => Some(t),
+                    Err(t) => {
+                        tracing::warn!(media_type = ?t, "not a media type: left out of Accept");
+                        None
+                    }
                 })
-                .filter(|t| is_media_type(t))
                 .collect(),
             accept_post: false,
         }

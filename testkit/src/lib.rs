@@ -7,6 +7,9 @@
 //! - with the `harness` feature, [`server`] (an app on 127.0.0.1:0 and a reqwest
 //!   client), [`raw`] (raw HTTP/1.1 over a `TcpStream`) and [`logs`] (log capture).
 
+// Assertion helpers return what they checked for chaining; ignoring it is normal.
+#![allow(clippy::must_use_candidate)]
+
 pub mod fuzz;
 pub mod headers;
 pub mod oracle;
@@ -17,3 +20,22 @@ pub mod logs;
 pub mod raw;
 #[cfg(feature = "harness")]
 pub mod server;
+
+use axum_api_error::ErrorFormat;
+
+/// The crate's [`ErrorFormat`] that [`oracle::expected_format`] says `accept`
+/// selects, with `default` as the layer's configured format.
+#[must_use]
+pub fn expected_error_format(
+    accept: Option<&http::HeaderValue>,
+    default: ErrorFormat,
+) -> ErrorFormat {
+    let default = match default {
+        ErrorFormat::Json => oracle::Format::Json,
+        _ => oracle::Format::Problem,
+    };
+    match oracle::expected_format(accept, default) {
+        oracle::Format::Json => ErrorFormat::Json,
+        oracle::Format::Problem => ErrorFormat::Problem,
+    }
+}

@@ -67,7 +67,6 @@ impl Server {
     }
 
     /// A request to `path`.
-    #[must_use]
     pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
         self.client.request(method, self.url(path))
     }

@@ -117,7 +117,7 @@ pub fn accept(data: &[u8]) {
     assert_eq!(parts.status, status);
     let headers = &parts.headers;
     let content_type = single(headers, &CONTENT_TYPE);
-    let format = expected_format(accept.as_ref(), default);
+    let format = crate::expected_error_format(accept.as_ref(), default);
     assert_eq!(
         *content_type,
         format.content_type(),

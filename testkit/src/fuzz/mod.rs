@@ -133,18 +133,6 @@ fn assert_uuid_v4(id: &[u8]) {
     );
 }
 
-/// The format the oracle says `accept` selects.
-fn expected_format(accept: Option<&HeaderValue>, default: ErrorFormat) -> ErrorFormat {
-    let default = match default {
-        ErrorFormat::Json => oracle::Format::Json,
-        _ => oracle::Format::Problem,
-    };
-    match oracle::expected_format(accept, default) {
-        oracle::Format::Json => ErrorFormat::Json,
-        oracle::Format::Problem => ErrorFormat::Problem,
-    }
-}
-
 /// What the body of a rendered error says.
 #[derive(Debug)]
 struct Rendered {

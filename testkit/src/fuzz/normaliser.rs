@@ -229,7 +229,7 @@ pub fn normaliser(data: &[u8]) {
     // A body the layer rendered carries a request id: never cached, whatever the
     // replaced response said.
     assert_error_headers(&parts.headers, status, true);
-    let format = expected_format(accept.as_ref(), default);
+    let format = crate::expected_error_format(accept.as_ref(), default);
     assert_eq!(
         *single(&parts.headers, &CONTENT_TYPE),
         format.content_type()
