@@ -57,7 +57,7 @@ async fn create_user(Json(new): Json<NewUser>) -> Result<(StatusCode, Json<Value
     ))
 }
 
-/// The app, shared with the tests.
+/// The app: two routes behind the layer, with the challenge its 401s send.
 fn app() -> Router {
     Router::new()
         .route("/users", axum::routing::post(create_user))

@@ -6,8 +6,10 @@
 //! `Allow`, `Retry-After`, ...) and one JSON body with a `requestId`, or its RFC 9457
 //! problem-details form when the client's `Accept` prefers it. The layer gives every
 //! failure of the framework (axum's rejections, 404, 405, 413, timeouts, panics) the
-//! same shape. A 5xx never tells the client more than a generic sentence: its source
-//! is logged once, with the request id.
+//! same shape. A 5xx never sends its source error, a panic message or anything else
+//! the app did not write for the client: the source is logged once, with the request
+//! id, and the message is a generic sentence unless the app sets its own with
+//! [`ApiError::with_message`].
 //!
 //! ```
 //! use axum::{body::Body, http::{Request, StatusCode}, routing::post, Router};

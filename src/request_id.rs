@@ -72,8 +72,8 @@ impl RequestId {
         let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
         let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
         uuid.hyphenated().encode_lower(&mut buf);
-        // One allocation, and clones of it (the request header, the response header,
-        // the extension) only count references.
+        // One allocation, and clones of it (the response header, the extension)
+        // only count references.
         let value = HeaderValue::from_maybe_shared(Bytes::from_owner(buf));
         // A hyphenated UUID is always a valid header value.
         Self(value.unwrap_or(HeaderValue::from_static("unknown")))

@@ -5,7 +5,7 @@
 //! ```
 //!
 //! A small, complete REST API that shows every behaviour of `axum-api-error` on real
-//! HTTP: its contract is `demo-contract.md` of the project, and README's "Try it"
+//! HTTP: its contract is `examples/users_api/CONTRACT.md`, and the README's "Try it"
 //! lists what to send. It listens on `127.0.0.1:$PORT` (3000 unless set), logs with
 //! `tracing` (`RUST_LOG`, `info` unless set), and on Ctrl-C or SIGTERM stops
 //! accepting, lets the requests in flight finish for at most 4 s, and exits 0.

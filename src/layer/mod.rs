@@ -18,8 +18,9 @@ use crate::{response::Defaults, Challenge, ErrorFormat, RequestId, RetryAfter};
 /// # What it does to each request
 ///
 /// 1. Takes the incoming `X-Request-Id` when it is safe (see [`RequestId::parse`]),
-///    else generates one; puts it in the request's headers and extensions, in a
-///    `request` tracing span, and on the response.
+///    else generates one; puts it in the request's extensions (where the
+///    [`RequestId`] extractor finds it; the request's header is left as the client
+///    sent it), in a `request` tracing span, and on the response.
 /// 2. Calls the inner service, catching a panic in `call` or in its future (a 500).
 /// 3. On a response with status >= 400:
 ///    - an [`ApiError`](crate::ApiError) from a handler is rendered with the request
