@@ -1,0 +1,98 @@
+//! `ApiError::Other`: a status without a variant of its own gets its reason phrase
+//! as title and code, and a generic message.
+
+use axum::http::StatusCode;
+use axum_api_error::ApiError;
+use serde_json::json;
+
+use crate::support::{assert_headers, problem, send};
+
+#[tokio::test]
+async fn other_418_im_a_teapot() {
+    fn make() -> ApiError {
+        ApiError::from_status(StatusCode::IM_A_TEAPOT)
+    }
+    assert!(matches!(make(), ApiError::Other { .. }));
+    let sent = send(make()).await;
+    assert_eq!(sent.status, StatusCode::IM_A_TEAPOT);
+    assert_headers(&sent.headers, &[]);
+    assert_eq!(
+        sent.body,
+        json!({
+            "error": "I'm a teapot",
+            "message": "The request could not be processed.",
+            "code": "IM_A_TEAPOT",
+        })
+    );
+    assert_eq!(
+        problem(&make()),
+        json!({
+            "type": "about:blank",
+            "title": "I'm a teapot",
+            "status": 418,
+            "detail": "The request could not be processed.",
+            "code": "IM_A_TEAPOT",
+            "requestId": "req-1",
+        })
+    );
+}
+
+#[tokio::test]
+async fn other_423_locked() {
+    fn make() -> ApiError {
+        ApiError::from_status(StatusCode::LOCKED).with_message("The document is being edited.")
+    }
+    assert!(matches!(make(), ApiError::Other { .. }));
+    let sent = send(make()).await;
+    assert_eq!(sent.status, StatusCode::LOCKED);
+    assert_headers(&sent.headers, &[]);
+    assert_eq!(
+        sent.body,
+        json!({
+            "error": "Locked",
+            "message": "The document is being edited.",
+            "code": "LOCKED",
+        })
+    );
+    assert_eq!(
+        problem(&make()),
+        json!({
+            "type": "about:blank",
+            "title": "Locked",
+            "status": 423,
+            "detail": "The document is being edited.",
+            "code": "LOCKED",
+            "requestId": "req-1",
+        })
+    );
+}
+
+#[tokio::test]
+async fn other_507_insufficient_storage() {
+    fn make() -> ApiError {
+        ApiError::from_status(StatusCode::INSUFFICIENT_STORAGE).caused_by("disk /var/lib full")
+    }
+    assert!(matches!(make(), ApiError::Other { .. }));
+    let sent = send(make()).await;
+    assert_eq!(sent.status, StatusCode::INSUFFICIENT_STORAGE);
+    assert_headers(&sent.headers, &[]);
+    assert_eq!(
+        sent.body,
+        json!({
+            "error": "Insufficient Storage",
+            "message": "The server could not complete the request.",
+            "code": "INSUFFICIENT_STORAGE",
+        })
+    );
+    assert_eq!(
+        problem(&make()),
+        json!({
+            "type": "about:blank",
+            "title": "Insufficient Storage",
+            "status": 507,
+            "detail": "The server could not complete the request.",
+            "code": "INSUFFICIENT_STORAGE",
+            "requestId": "req-1",
+        })
+    );
+}
