@@ -8,226 +8,193 @@ use axum_api_error::{ApiError, BearerError, Challenge, ErrorFormat};
 use serde_json::json;
 use testkit::headers::header_map;
 
-use crate::support::{assert_headers, problem, send};
+use crate::support::{assert_golden, send, Golden};
 
 #[tokio::test]
 async fn bad_request() {
-    fn make() -> ApiError {
-        ApiError::bad_request("The `limit` parameter must be a positive integer.")
-    }
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::BAD_REQUEST);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: || ApiError::bad_request("The `limit` parameter must be a positive integer."),
+        status: StatusCode::BAD_REQUEST,
+        headers: &[],
+        json: json!({
             "error": "Bad Request",
             "message": "The `limit` parameter must be a positive integer.",
             "code": "BAD_REQUEST",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Bad Request",
             "status": 400,
             "detail": "The `limit` parameter must be a positive integer.",
             "code": "BAD_REQUEST",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn bad_request_with_code_and_docs() {
-    fn make() -> ApiError {
-        ApiError::bad_request("The `limit` parameter must be a positive integer.")
-            .with_code("invalid-limit")
-            .with_docs("https://docs.example.com/errors/INVALID_LIMIT")
-    }
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::BAD_REQUEST);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: || {
+            ApiError::bad_request("The `limit` parameter must be a positive integer.")
+                .with_code("invalid-limit")
+                .with_docs("https://docs.example.com/errors/INVALID_LIMIT")
+        },
+        status: StatusCode::BAD_REQUEST,
+        headers: &[],
+        json: json!({
             "error": "Bad Request",
             "message": "The `limit` parameter must be a positive integer.",
             "code": "INVALID_LIMIT",
             "docs": "https://docs.example.com/errors/INVALID_LIMIT",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "https://docs.example.com/errors/INVALID_LIMIT",
             "title": "Bad Request",
             "status": 400,
             "detail": "The `limit` parameter must be a positive integer.",
             "code": "INVALID_LIMIT",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn unauthorized_default_challenge() {
-    let sent = send(ApiError::unauthorized()).await;
-    assert_eq!(sent.status, StatusCode::UNAUTHORIZED);
-    assert_headers(&sent.headers, &[("www-authenticate", "Bearer")]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: ApiError::unauthorized,
+        status: StatusCode::UNAUTHORIZED,
+        headers: &[("www-authenticate", "Bearer")],
+        json: json!({
             "error": "Unauthorized",
             "message": "Authentication is required to access this resource.",
             "code": "UNAUTHORIZED",
-        })
-    );
-    assert_eq!(
-        problem(&ApiError::unauthorized()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Unauthorized",
             "status": 401,
             "detail": "Authentication is required to access this resource.",
             "code": "UNAUTHORIZED",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn unauthorized_with_challenge() {
-    fn make() -> ApiError {
-        ApiError::unauthorized().with_challenge(
-            Challenge::bearer()
-                .realm("api")
-                .error(BearerError::InvalidToken)
-                .error_description("The access token expired"),
-        )
-    }
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::UNAUTHORIZED);
-    assert_headers(
-        &sent.headers,
-        &[(
+    assert_golden(Golden {
+        make: || {
+            ApiError::unauthorized().with_challenge(
+                Challenge::bearer()
+                    .realm("api")
+                    .error(BearerError::InvalidToken)
+                    .error_description("The access token expired"),
+            )
+        },
+        status: StatusCode::UNAUTHORIZED,
+        headers: &[(
             "www-authenticate",
             r#"Bearer realm="api", error="invalid_token", error_description="The access token expired""#,
         )],
-    );
-    assert_eq!(
-        sent.body,
-        json!({
+        json: json!({
             "error": "Unauthorized",
             "message": "Authentication is required to access this resource.",
             "code": "UNAUTHORIZED",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Unauthorized",
             "status": 401,
             "detail": "Authentication is required to access this resource.",
             "code": "UNAUTHORIZED",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn forbidden_without_challenge() {
-    let sent = send(ApiError::forbidden()).await;
-    assert_eq!(sent.status, StatusCode::FORBIDDEN);
-    // No WWW-Authenticate: a 403 sends one only when given a challenge.
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: ApiError::forbidden,
+        status: StatusCode::FORBIDDEN,
+        // No WWW-Authenticate: a 403 sends one only when given a challenge.
+        headers: &[],
+        json: json!({
             "error": "Forbidden",
             "message": "You do not have permission to perform this action.",
             "code": "FORBIDDEN",
-        })
-    );
-    assert_eq!(
-        problem(&ApiError::forbidden()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Forbidden",
             "status": 403,
             "detail": "You do not have permission to perform this action.",
             "code": "FORBIDDEN",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn forbidden_with_insufficient_scope_challenge() {
-    fn make() -> ApiError {
-        ApiError::forbidden().with_challenge(
-            Challenge::bearer()
-                .realm("api")
-                .error(BearerError::InsufficientScope)
-                .scope(["users:write", "users:read"]),
-        )
-    }
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::FORBIDDEN);
-    assert_headers(
-        &sent.headers,
-        &[(
+    assert_golden(Golden {
+        make: || {
+            ApiError::forbidden().with_challenge(
+                Challenge::bearer()
+                    .realm("api")
+                    .error(BearerError::InsufficientScope)
+                    .scope(["users:write", "users:read"]),
+            )
+        },
+        status: StatusCode::FORBIDDEN,
+        headers: &[(
             "www-authenticate",
             r#"Bearer realm="api", error="insufficient_scope", scope="users:write users:read""#,
         )],
-    );
-    assert_eq!(
-        sent.body,
-        json!({
+        json: json!({
             "error": "Forbidden",
             "message": "You do not have permission to perform this action.",
             "code": "FORBIDDEN",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Forbidden",
             "status": 403,
             "detail": "You do not have permission to perform this action.",
             "code": "FORBIDDEN",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn not_found() {
-    let sent = send(ApiError::not_found()).await;
-    assert_eq!(sent.status, StatusCode::NOT_FOUND);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: ApiError::not_found,
+        status: StatusCode::NOT_FOUND,
+        headers: &[],
+        json: json!({
             "error": "Not Found",
             "message": "The requested resource was not found.",
             "code": "NOT_FOUND",
-        })
-    );
-    assert_eq!(
-        problem(&ApiError::not_found()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Not Found",
             "status": 404,
             "detail": "The requested resource was not found.",
             "code": "NOT_FOUND",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -241,28 +208,25 @@ async fn concealed_not_found_is_a_plain_404_on_the_wire() {
             .field_error("owner_id", "Belongs to user 1.", "NOT_OWNER")
             .caused_by("policy check: user 2 is not owner of document 1")
     }
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::NOT_FOUND);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    let sent = assert_golden(Golden {
+        make,
+        status: StatusCode::NOT_FOUND,
+        headers: &[],
+        json: json!({
             "error": "Not Found",
             "message": "The requested resource was not found.",
             "code": "NOT_FOUND",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Not Found",
             "status": 404,
             "detail": "The requested resource was not found.",
             "code": "NOT_FOUND",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
     // Byte for byte what a plain 404 sends, in both formats.
     for format in [ErrorFormat::Json, ErrorFormat::Problem] {
         assert_eq!(
@@ -287,96 +251,80 @@ async fn concealed_not_found_is_a_plain_404_on_the_wire() {
 
 #[tokio::test]
 async fn method_not_allowed() {
-    fn make() -> ApiError {
-        ApiError::method_not_allowed([Method::GET, Method::HEAD, Method::GET])
-    }
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::METHOD_NOT_ALLOWED);
-    assert_headers(&sent.headers, &[("allow", "GET, HEAD")]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: || ApiError::method_not_allowed([Method::GET, Method::HEAD, Method::GET]),
+        status: StatusCode::METHOD_NOT_ALLOWED,
+        headers: &[("allow", "GET, HEAD")],
+        json: json!({
             "error": "Method Not Allowed",
             "message": "The method is not allowed for this resource.",
             "code": "METHOD_NOT_ALLOWED",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Method Not Allowed",
             "status": 405,
             "detail": "The method is not allowed for this resource.",
             "code": "METHOD_NOT_ALLOWED",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn not_acceptable() {
-    let sent = send(ApiError::not_acceptable()).await;
-    assert_eq!(sent.status, StatusCode::NOT_ACCEPTABLE);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: ApiError::not_acceptable,
+        status: StatusCode::NOT_ACCEPTABLE,
+        headers: &[],
+        json: json!({
             "error": "Not Acceptable",
             "message": "No representation of this resource matches the Accept headers of the request.",
             "code": "NOT_ACCEPTABLE",
-        })
-    );
-    assert_eq!(
-        problem(&ApiError::not_acceptable()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Not Acceptable",
             "status": 406,
             "detail": "No representation of this resource matches the Accept headers of the request.",
             "code": "NOT_ACCEPTABLE",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn request_timeout_closes_the_connection() {
-    let sent = send(ApiError::request_timeout()).await;
-    assert_eq!(sent.status, StatusCode::REQUEST_TIMEOUT);
-    assert_headers(&sent.headers, &[("connection", "close")]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: ApiError::request_timeout,
+        status: StatusCode::REQUEST_TIMEOUT,
+        headers: &[("connection", "close")],
+        json: json!({
             "error": "Request Timeout",
             "message": "The request was not received in time.",
             "code": "REQUEST_TIMEOUT",
-        })
-    );
-    assert_eq!(
-        problem(&ApiError::request_timeout()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Request Timeout",
             "status": 408,
             "detail": "The request was not received in time.",
             "code": "REQUEST_TIMEOUT",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn conflict_with_field() {
-    fn make() -> ApiError {
-        ApiError::conflict("A user with this email already exists.").field("email")
-    }
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::CONFLICT);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: || ApiError::conflict("A user with this email already exists.").field("email"),
+        status: StatusCode::CONFLICT,
+        headers: &[],
+        json: json!({
             "error": "Conflict",
             "message": "A user with this email already exists.",
             "code": "CONFLICT",
@@ -385,11 +333,8 @@ async fn conflict_with_field() {
                 "message": "A user with this email already exists.",
                 "code": "CONFLICT",
             }],
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Conflict",
             "status": 409,
@@ -401,58 +346,53 @@ async fn conflict_with_field() {
                 "message": "A user with this email already exists.",
                 "code": "CONFLICT",
             }],
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn gone() {
-    let sent = send(ApiError::gone()).await;
-    assert_eq!(sent.status, StatusCode::GONE);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: ApiError::gone,
+        status: StatusCode::GONE,
+        headers: &[],
+        json: json!({
             "error": "Gone",
             "message": "The requested resource is no longer available.",
             "code": "GONE",
-        })
-    );
-    assert_eq!(
-        problem(&ApiError::gone()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Gone",
             "status": 410,
             "detail": "The requested resource is no longer available.",
             "code": "GONE",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn precondition_failed() {
-    let sent = send(ApiError::precondition_failed()).await;
-    assert_eq!(sent.status, StatusCode::PRECONDITION_FAILED);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make: ApiError::precondition_failed,
+        status: StatusCode::PRECONDITION_FAILED,
+        headers: &[],
+        json: json!({
             "error": "Precondition Failed",
             "message": "A precondition of the request was not met.",
             "code": "PRECONDITION_FAILED",
-        })
-    );
-    assert_eq!(
-        problem(&ApiError::precondition_failed()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Precondition Failed",
             "status": 412,
             "detail": "A precondition of the request was not met.",
             "code": "PRECONDITION_FAILED",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }

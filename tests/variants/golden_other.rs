@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum_api_error::ApiError;
 use serde_json::json;
 
-use crate::support::{assert_headers, problem, send};
+use crate::support::{assert_golden, Golden};
 
 #[tokio::test]
 async fn other_418_im_a_teapot() {
@@ -13,28 +13,25 @@ async fn other_418_im_a_teapot() {
         ApiError::from_status(StatusCode::IM_A_TEAPOT)
     }
     assert!(matches!(make(), ApiError::Other { .. }));
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::IM_A_TEAPOT);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make,
+        status: StatusCode::IM_A_TEAPOT,
+        headers: &[],
+        json: json!({
             "error": "I'm a teapot",
             "message": "The request could not be processed.",
             "code": "IM_A_TEAPOT",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "I'm a teapot",
             "status": 418,
             "detail": "The request could not be processed.",
             "code": "IM_A_TEAPOT",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -43,28 +40,25 @@ async fn other_423_locked() {
         ApiError::from_status(StatusCode::LOCKED).with_message("The document is being edited.")
     }
     assert!(matches!(make(), ApiError::Other { .. }));
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::LOCKED);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make,
+        status: StatusCode::LOCKED,
+        headers: &[],
+        json: json!({
             "error": "Locked",
             "message": "The document is being edited.",
             "code": "LOCKED",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Locked",
             "status": 423,
             "detail": "The document is being edited.",
             "code": "LOCKED",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -73,26 +67,23 @@ async fn other_507_insufficient_storage() {
         ApiError::from_status(StatusCode::INSUFFICIENT_STORAGE).caused_by("disk /var/lib full")
     }
     assert!(matches!(make(), ApiError::Other { .. }));
-    let sent = send(make()).await;
-    assert_eq!(sent.status, StatusCode::INSUFFICIENT_STORAGE);
-    assert_headers(&sent.headers, &[]);
-    assert_eq!(
-        sent.body,
-        json!({
+    assert_golden(Golden {
+        make,
+        status: StatusCode::INSUFFICIENT_STORAGE,
+        headers: &[],
+        json: json!({
             "error": "Insufficient Storage",
             "message": "The server could not complete the request.",
             "code": "INSUFFICIENT_STORAGE",
-        })
-    );
-    assert_eq!(
-        problem(&make()),
-        json!({
+        }),
+        problem: json!({
             "type": "about:blank",
             "title": "Insufficient Storage",
             "status": 507,
             "detail": "The server could not complete the request.",
             "code": "INSUFFICIENT_STORAGE",
             "requestId": "req-1",
-        })
-    );
+        }),
+    })
+    .await;
 }

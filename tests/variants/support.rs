@@ -1,7 +1,8 @@
 //! What every module shares: sending an error and reading back what a client sees,
-//! its problem form, the headers every error carries, and the leak check.
+//! its problem form, the headers every error carries, the golden case, and the leak
+//! check.
 
-use std::sync::Arc;
+use std::{future::Future, panic::Location, sync::Arc};
 
 use axum::{
     http::{HeaderMap, StatusCode},
@@ -9,7 +10,7 @@ use axum::{
 };
 use axum_api_error::{ApiError, ErrorFormat};
 use serde_json::Value;
-use testkit::headers::assert_header_map;
+use testkit::headers::{assert_header_map, expected_map, header_map};
 
 /// A response taken apart: what the client sees, plus the error the logs see.
 #[derive(Debug)]
@@ -70,6 +71,62 @@ const BASE_HEADERS: [(&str, &str); 3] = [
 pub(crate) fn assert_headers(headers: &HeaderMap, extra: &[(&str, &str)]) {
     let expected: Vec<(&str, &str)> = BASE_HEADERS.iter().chain(extra).copied().collect();
     assert_header_map(headers, &expected);
+}
+
+/// One golden case: an error and everything a client sees of it.
+pub(crate) struct Golden {
+    /// Builds the error; called once to send it and once for its problem form.
+    pub(crate) make: fn() -> ApiError,
+    /// The response status.
+    pub(crate) status: StatusCode,
+    /// The headers beyond [`BASE_HEADERS`]; the map must be exactly both.
+    pub(crate) headers: &'static [(&'static str, &'static str)],
+    /// The whole JSON body of the response.
+    pub(crate) json: Value,
+    /// The whole problem form, [`problem`] of a fresh `make()`.
+    pub(crate) problem: Value,
+}
+
+/// Sends `(golden.make)()` and asserts its status, that its header map is exactly
+/// [`BASE_HEADERS`] plus `golden.headers`, its whole JSON body, and the whole problem
+/// form of a second `make()`. Returns what was sent, for a case that checks more.
+///
+/// An `async fn` cannot be `#[track_caller]`, so this captures the caller's location
+/// before it returns the future, and every failure message names it and the status.
+#[track_caller]
+pub(crate) fn assert_golden(golden: Golden) -> impl Future<Output = Sent> {
+    let case = Location::caller();
+    async move {
+        let Golden {
+            make,
+            status,
+            headers,
+            json,
+            problem: expected_problem,
+        } = golden;
+        let sent = send(make()).await;
+        assert_eq!(
+            sent.status, status,
+            "the status of the {status} golden at {case}"
+        );
+        let expected_headers: Vec<(&str, &str)> =
+            BASE_HEADERS.iter().chain(headers).copied().collect();
+        assert_eq!(
+            header_map(&sent.headers),
+            expected_map(&expected_headers),
+            "the headers of the {status} golden at {case}: exactly the base headers plus {headers:?}"
+        );
+        assert_eq!(
+            sent.body, json,
+            "the JSON body of the {status} golden at {case}"
+        );
+        assert_eq!(
+            problem(&make()),
+            expected_problem,
+            "the problem form of the {status} golden at {case}"
+        );
+        sent
+    }
 }
 
 /// The secret that sources carry: no response may show it.
