@@ -45,8 +45,8 @@ use proptest::{
     test_runner::{FileFailurePersistence, RngSeed},
 };
 use serde_json::Value;
-use testkit::oracle::{self,
-    ceil_secs, is_safe_request_id, is_tchar, is_token, is_upper_snake, normalised_media_type,
+use testkit::oracle::{
+    self, ceil_secs, is_safe_request_id, is_tchar, is_token, is_upper_snake, normalised_media_type,
     parse_challenge, parse_sf_string,
 };
 use tower::{Layer, ServiceExt};
