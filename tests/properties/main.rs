@@ -46,7 +46,7 @@ use proptest::{
 };
 use serde_json::Value;
 use testkit::oracle::{
-    self, ceil_secs, is_safe_request_id, is_tchar, is_token, is_upper_snake, normalised_media_type,
+    ceil_secs, is_safe_request_id, is_tchar, is_token, is_upper_snake, normalised_media_type,
     parse_challenge, parse_sf_string,
 };
 use tower::{Layer, ServiceExt};
