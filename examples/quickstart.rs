@@ -18,7 +18,7 @@
 //! ```
 
 use axum::{extract::Path, http::StatusCode, routing::get, Json, Router};
-use axum_api_error::{ApiError, ApiErrorLayer, Challenge};
+use axum_api_error::{headers::Challenge, ApiError, ApiErrorLayer, FieldErrors};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -38,18 +38,25 @@ async fn get_user(Path(id): Path<u64>) -> Result<Json<Value>, ApiError> {
 }
 
 async fn create_user(Json(new): Json<NewUser>) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let mut errors = ApiError::validation();
-    if new.name.trim().is_empty() {
-        errors.push_field_error("name", "Must not be empty.", "REQUIRED");
-    }
-    if !new.email.contains('@') {
-        errors.push_field_error("email", "Must be a valid email address.", "INVALID_FORMAT");
-    }
+    let mut errors = FieldErrors::new();
+    errors
+        .check(
+            !new.name.trim().is_empty(),
+            "name",
+            "Must not be empty.",
+            "REQUIRED",
+        )
+        .check(
+            new.email.contains('@'),
+            "email",
+            "Must be a valid email address.",
+            "INVALID_FORMAT",
+        );
     errors.into_result()?;
     if new.email.eq_ignore_ascii_case("ada@example.com") {
         return Err(ApiError::conflict("A user with this email already exists.")
             .with_code("EMAIL_TAKEN")
-            .field("email"));
+            .add_field("email"));
     }
     Ok((
         StatusCode::CREATED,

@@ -42,7 +42,7 @@ use axum::extract::{
     },
 };
 
-use crate::{ApiError, BoxError, FieldError};
+use crate::{error::chain, wire::FieldError, ApiError, BoxError};
 
 /// How long a client should wait before retrying a dependency that refused it.
 const DEPENDENCY_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -56,24 +56,24 @@ impl From<JsonRejection> for ApiError {
             .with_message(
                 "The request body must be JSON, sent with `Content-Type: application/json`.",
             )
-            .caused_by(r),
+            .with_source(r),
             JsonRejection::BytesRejection(r) => r.into(),
             other => match find::<serde_path_to_error::Error<serde_json::Error>>(&other) {
                 Some(err) => json_error(Some(err.path()), err.inner()),
                 None => match find::<serde_json::Error>(&other) {
                     Some(err) => json_error(None, err),
                     None => Self::bad_request("The request body is not valid JSON.")
-                        .known_code("INVALID_JSON"),
+                        .with_known_code("INVALID_JSON"),
                 },
             }
-            .caused_by(other),
+            .with_source(other),
         }
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        query_error(&rejection).caused_by(rejection)
+        query_error(&rejection).with_source(rejection)
     }
 }
 
@@ -83,26 +83,26 @@ impl From<FormRejection> for ApiError {
             FormRejection::InvalidFormContentType(r) => {
                 Self::unsupported_media_type(["application/x-www-form-urlencoded"])
                     .with_message("The request body must be a form, sent with `Content-Type: application/x-www-form-urlencoded`.")
-                    .caused_by(r)
+                    .with_source(r)
             }
             // A GET or HEAD form is the query string.
-            FormRejection::FailedToDeserializeForm(r) => query_error(&r).caused_by(r),
+            FormRejection::FailedToDeserializeForm(r) => query_error(&r).with_source(r),
             FormRejection::BytesRejection(r) => r.into(),
             other => match find::<serde_path_to_error::Error<serde_urlencoded::de::Error>>(&other) {
                 Some(err) => Self::validation()
-                    .known_code("INVALID_BODY")
+                    .with_known_code("INVALID_BODY")
                     .with_message("The form has invalid fields.")
-                    .with_details([field_error(Some(err.path()), &err.inner().to_string(), "body")]),
-                None => Self::validation().known_code("INVALID_BODY"),
+                    .add_details([field_error(Some(err.path()), &err.inner().to_string(), "body")]),
+                None => Self::validation().with_known_code("INVALID_BODY"),
             }
-            .caused_by(other),
+            .with_source(other),
         }
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        path_error(&rejection, &[]).caused_by(rejection)
+        path_error(&rejection, &[]).with_source(rejection)
     }
 }
 
@@ -110,7 +110,7 @@ impl From<BytesRejection> for ApiError {
     fn from(rejection: BytesRejection) -> Self {
         match rejection {
             BytesRejection::FailedToBufferBody(r) => r.into(),
-            other => body_error(&other).caused_by(other),
+            other => body_error(&other).with_source(other),
         }
     }
 }
@@ -118,8 +118,8 @@ impl From<BytesRejection> for ApiError {
 impl From<FailedToBufferBody> for ApiError {
     fn from(rejection: FailedToBufferBody) -> Self {
         match rejection {
-            FailedToBufferBody::LengthLimitError(r) => Self::payload_too_large().caused_by(r),
-            other => body_error(&other).caused_by(other),
+            FailedToBufferBody::LengthLimitError(r) => Self::payload_too_large().with_source(r),
+            other => body_error(&other).with_source(other),
         }
     }
 }
@@ -132,8 +132,8 @@ impl From<serde_json::Error> for ApiError {
         }
         let message = format!("The JSON is invalid: {}.", strip_position(&err));
         Self::bad_request(message)
-            .known_code("INVALID_JSON")
-            .caused_by(err)
+            .with_known_code("INVALID_JSON")
+            .with_source(err)
     }
 }
 
@@ -141,7 +141,7 @@ impl From<io::Error> for ApiError {
     fn from(err: io::Error) -> Self {
         io_error(&err)
             .unwrap_or_else(Self::internal_error)
-            .caused_by(err)
+            .with_source(err)
     }
 }
 
@@ -151,14 +151,14 @@ impl From<BoxError> for ApiError {
     fn from(err: BoxError) -> Self {
         classify_chain(&*err)
             .unwrap_or_else(Self::internal_error)
-            .caused_by(err)
+            .with_source(err)
     }
 }
 
 #[cfg(feature = "tower")]
 impl From<tower::timeout::error::Elapsed> for ApiError {
     fn from(err: tower::timeout::error::Elapsed) -> Self {
-        Self::gateway_timeout().caused_by(err)
+        Self::gateway_timeout().with_source(err)
     }
 }
 
@@ -166,9 +166,9 @@ impl From<tower::timeout::error::Elapsed> for ApiError {
 impl From<tower::load_shed::error::Overloaded> for ApiError {
     fn from(err: tower::load_shed::error::Overloaded) -> Self {
         Self::service_unavailable()
-            .known_code("OVERLOADED")
+            .with_known_code("OVERLOADED")
             .with_retry_after(Duration::from_secs(1))
-            .caused_by(err)
+            .with_source(err)
     }
 }
 
@@ -181,8 +181,7 @@ impl ApiError {
 
 /// The error for the first error of a known kind in `err`'s chain.
 fn classify_chain(err: &(dyn StdError + 'static)) -> Option<ApiError> {
-    let mut next = Some(err);
-    while let Some(err) = next {
+    for err in chain(err) {
         if let Some(e) = err.downcast_ref::<io::Error>() {
             if let Some(mapped) = io_error(e) {
                 return Some(mapped);
@@ -196,7 +195,7 @@ fn classify_chain(err: &(dyn StdError + 'static)) -> Option<ApiError> {
         if err.is::<tower::load_shed::error::Overloaded>() {
             return Some(
                 ApiError::service_unavailable()
-                    .known_code("OVERLOADED")
+                    .with_known_code("OVERLOADED")
                     .with_retry_after(Duration::from_secs(1)),
             );
         }
@@ -204,7 +203,6 @@ fn classify_chain(err: &(dyn StdError + 'static)) -> Option<ApiError> {
         if err.is::<tower_http::timeout::TimeoutError>() {
             return Some(body_timeout());
         }
-        next = err.source();
     }
     None
 }
@@ -217,7 +215,7 @@ fn io_error(err: &io::Error) -> Option<ApiError> {
     match err.kind() {
         ConnectionRefused | ConnectionReset | ConnectionAborted | NotConnected => Some(
             ApiError::service_unavailable()
-                .known_code("DEPENDENCY_UNAVAILABLE")
+                .with_known_code("DEPENDENCY_UNAVAILABLE")
                 .with_message("A service this request depends on is unavailable. Try again later.")
                 .with_retry_after(DEPENDENCY_RETRY_AFTER),
         ),
@@ -234,7 +232,7 @@ fn body_error(err: &(dyn StdError + 'static)) -> ApiError {
             return mapped;
         }
     }
-    ApiError::bad_request("The request body could not be read.").known_code("INVALID_BODY")
+    ApiError::bad_request("The request body could not be read.").with_known_code("INVALID_BODY")
 }
 
 /// tower-http's `RequestBodyTimeoutLayer` gave up on the body: the client was slow.
@@ -247,9 +245,9 @@ fn body_timeout() -> ApiError {
 fn json_error(path: Option<&serde_path_to_error::Path>, err: &serde_json::Error) -> ApiError {
     if err.is_data() {
         ApiError::validation()
-            .known_code("INVALID_BODY")
+            .with_known_code("INVALID_BODY")
             .with_message("The request body has invalid fields.")
-            .with_details([field_error(path, &strip_position(err), "body")])
+            .add_details([field_error(path, &strip_position(err), "body")])
     } else {
         let what = strip_position(err);
         ApiError::bad_request(format!(
@@ -257,15 +255,16 @@ fn json_error(path: Option<&serde_path_to_error::Path>, err: &serde_json::Error)
             err.line(),
             err.column()
         ))
-        .known_code("INVALID_JSON")
+        .with_known_code("INVALID_JSON")
     }
 }
 
 fn query_error(err: &(dyn StdError + 'static)) -> ApiError {
-    let error = ApiError::bad_request("The query string is invalid.").known_code("INVALID_QUERY");
+    let error =
+        ApiError::bad_request("The query string is invalid.").with_known_code("INVALID_QUERY");
     match find::<serde_path_to_error::Error<serde_urlencoded::de::Error>>(err) {
         Some(e) => {
-            error.with_details([field_error(Some(e.path()), &e.inner().to_string(), "query")])
+            error.add_details([field_error(Some(e.path()), &e.inner().to_string(), "query")])
         }
         None => error,
     }
@@ -286,8 +285,8 @@ pub(crate) fn path_error(rejection: &PathRejection, keys: &[&str]) -> ApiError {
     let invalid = |key: &str, value: &str, expected: &str| {
         let message = format!("Must be {}; got `{value}`.", describe_type(expected));
         ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
-            .known_code("INVALID_PATH")
-            .field_error(key.to_owned(), message, "INVALID_VALUE")
+            .with_known_code("INVALID_PATH")
+            .add_field_error(key.to_owned(), message, "INVALID_VALUE")
     };
     match failed.kind() {
         PathErrorKind::ParseErrorAtKey {
@@ -309,16 +308,16 @@ pub(crate) fn path_error(rejection: &PathRejection, keys: &[&str]) -> ApiError {
         },
         PathErrorKind::InvalidUtf8InPathParam { key } => {
             ApiError::bad_request(format!("The path parameter `{key}` is not valid UTF-8."))
-                .known_code("INVALID_PATH")
-                .field_error(key.clone(), "Must be valid UTF-8.", "INVALID_VALUE")
+                .with_known_code("INVALID_PATH")
+                .add_field_error(key.clone(), "Must be valid UTF-8.", "INVALID_VALUE")
         }
         PathErrorKind::DeserializeError {
             key,
             value,
             message,
         } => ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
-            .known_code("INVALID_PATH")
-            .field_error(
+            .with_known_code("INVALID_PATH")
+            .add_field_error(
                 key.clone(),
                 format!("{}; got `{value}`.", sentence(message)),
                 "INVALID_VALUE",
@@ -331,14 +330,14 @@ pub(crate) fn path_error(rejection: &PathRejection, keys: &[&str]) -> ApiError {
         PathErrorKind::Message(message) if only_key.is_some() => {
             let key = only_key.unwrap_or_default();
             ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
-                .known_code("INVALID_PATH")
-                .field_error(
+                .with_known_code("INVALID_PATH")
+                .add_field_error(
                     key.to_owned(),
                     sentence(&hide_type_names(message)),
                     "INVALID_VALUE",
                 )
         }
-        _ => ApiError::bad_request("The path is invalid.").known_code("INVALID_PATH"),
+        _ => ApiError::bad_request("The path is invalid.").with_known_code("INVALID_PATH"),
     }
 }
 
@@ -432,14 +431,7 @@ fn sentence(raw: &str) -> String {
 
 /// The first error of type `T` in `err`'s chain, `err` itself included.
 fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
-    let mut next = Some(err);
-    while let Some(err) = next {
-        if let Some(found) = err.downcast_ref::<T>() {
-            return Some(found);
-        }
-        next = err.source();
-    }
-    None
+    chain(err).find_map(|e| e.downcast_ref::<T>())
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ where
                     .iter()
                     .flat_map(|raw| raw.iter().map(|(k, _)| k))
                     .collect();
-                Err(path_error(&rejection, &keys).caused_by(rejection))
+                Err(path_error(&rejection, &keys).with_source(rejection))
             }
         }
     }
@@ -249,7 +249,7 @@ body_impls!(Json => axum::Json, Form => axum::Form);
 /// A 415 answered to a POST names its media types in `Accept-Post` too.
 fn for_post(error: ApiError, post: bool) -> ApiError {
     if post {
-        error.accept_post()
+        error.with_accept_post()
     } else {
         error
     }

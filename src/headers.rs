@@ -1,4 +1,4 @@
-//! Typed values for the headers that an error status requires.
+//! Typed values for the headers that an error status requires, and their names.
 //!
 //! Every value here is checked or sanitised when it is built, so nothing a caller
 //! passes in (a message from a user, a realm from configuration) can break out of
@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use axum_api_error::{BearerError, Challenge, RateLimit, RetryAfter};
+//! use axum_api_error::headers::{BearerError, Challenge, RateLimit, RetryAfter};
 //!
 //! let challenge = Challenge::bearer()
 //!     .realm("api")
@@ -34,6 +34,8 @@ use std::{
 use axum_core::response::{IntoResponse, IntoResponseParts, Response, ResponseParts};
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 
+pub use crate::wire::RetryAfter;
+
 /// `X-RateLimit-Limit`: the widely used (unstandardised) request quota.
 pub const X_RATELIMIT_LIMIT: HeaderName = HeaderName::from_static("x-ratelimit-limit");
 /// `X-RateLimit-Remaining`: requests left in the current window.
@@ -46,100 +48,6 @@ pub const RATELIMIT: HeaderName = HeaderName::from_static("ratelimit");
 pub const RATELIMIT_POLICY: HeaderName = HeaderName::from_static("ratelimit-policy");
 /// `Accept-Post` (W3C LDP, IANA registered): the media types a POST accepts.
 pub const ACCEPT_POST: HeaderName = HeaderName::from_static("accept-post");
-
-/// The value of a `Retry-After` header (RFC 9110 §10.2.3).
-///
-/// A delay is sent in whole seconds, rounded up and never below one second (a zero
-/// delay would invite the client to hammer the server at once); a date is sent as an
-/// IMF-fixdate.
-///
-/// ```
-/// use std::time::{Duration, UNIX_EPOCH};
-/// use axum_api_error::RetryAfter;
-///
-/// assert_eq!(RetryAfter::delay(Duration::from_secs(30)).to_string(), "30");
-/// assert_eq!(RetryAfter::delay(Duration::ZERO).to_string(), "1");
-/// let date = RetryAfter::date(UNIX_EPOCH + Duration::from_secs(784_111_777));
-/// assert_eq!(date.to_string(), "Sun, 06 Nov 1994 08:49:37 GMT");
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum RetryAfter {
-    /// Retry after this long (`Retry-After: 120`).
-    Delay(Duration),
-    /// Retry at this time (`Retry-After: Fri, 31 Dec 1999 23:59:59 GMT`).
-    Date(SystemTime),
-}
-
-impl RetryAfter {
-    /// Retry after `delay`.
-    #[must_use]
-    pub const fn delay(delay: Duration) -> Self {
-        Self::Delay(delay)
-    }
-
-    /// Retry after `secs` seconds.
-    #[must_use]
-    pub const fn secs(secs: u64) -> Self {
-        Self::Delay(Duration::from_secs(secs))
-    }
-
-    /// Retry at `at`.
-    #[must_use]
-    pub const fn date(at: SystemTime) -> Self {
-        Self::Date(at)
-    }
-
-    /// Whole seconds from now until the client may retry, as the body's `retryAfter`
-    /// states it. At least one for a delay; zero for a date already past.
-    #[must_use]
-    pub fn as_secs(&self) -> u64 {
-        match self {
-            Self::Delay(delay) => ceil_secs(*delay).max(1),
-            Self::Date(at) => at.duration_since(SystemTime::now()).map_or(0, ceil_secs),
-        }
-    }
-
-    /// The later of `self` and `other`, measured from now.
-    #[must_use]
-    pub fn max(self, other: Self) -> Self {
-        if other.as_secs() > self.as_secs() {
-            other
-        } else {
-            self
-        }
-    }
-
-    /// The header value.
-    #[must_use]
-    pub fn to_header_value(&self) -> HeaderValue {
-        match self {
-            Self::Delay(_) => HeaderValue::from(self.as_secs()),
-            Self::Date(at) => ascii_header(&http_date(*at)),
-        }
-    }
-}
-
-impl fmt::Display for RetryAfter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Delay(_) => write!(f, "{}", self.as_secs()),
-            Self::Date(at) => f.write_str(&http_date(*at)),
-        }
-    }
-}
-
-impl From<Duration> for RetryAfter {
-    fn from(delay: Duration) -> Self {
-        Self::Delay(delay)
-    }
-}
-
-impl From<SystemTime> for RetryAfter {
-    fn from(at: SystemTime) -> Self {
-        Self::Date(at)
-    }
-}
 
 /// The `error` code of an RFC 6750 Bearer challenge (§3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -182,7 +90,7 @@ impl fmt::Display for BearerError {
 /// Per RFC 6750 §3.1, send no `error` when the request carried no credentials at all.
 ///
 /// ```
-/// use axum_api_error::{BearerError, Challenge};
+/// use axum_api_error::headers::{BearerError, Challenge};
 ///
 /// // A request without a token:
 /// assert_eq!(Challenge::bearer().realm("api").to_string(), r#"Bearer realm="api""#);
@@ -328,22 +236,17 @@ impl Challenge {
             && ["error", "error_description", "scope"]
                 .iter()
                 .any(|p| p.eq_ignore_ascii_case(name));
-        let value = value.chars().filter(|&c| {
-            // RFC 6750 §3: these values exclude `"` and `\`; every quoted string
-            // excludes control characters, and a HeaderValue built from a str must be
-            // visible ASCII.
-            (c == ' ' || c.is_ascii_graphic()) && !(restricted && (c == '"' || c == '\\'))
-        });
+        // RFC 6750 §3: these values exclude `"` and `\`.
+        let value = sanitise(value, if restricted { &['"', '\\'] } else { &[] });
         if name.eq_ignore_ascii_case("scope") && restricted {
             // scope = scope-token *( SP scope-token ): no empty tokens.
             value
-                .collect::<String>()
                 .split(' ')
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
                 .join(" ")
         } else {
-            value.collect()
+            value
         }
     }
 }
@@ -353,14 +256,8 @@ impl fmt::Display for Challenge {
         f.write_str(&self.scheme)?;
         for (i, (name, value)) in self.params.iter().enumerate() {
             f.write_str(if i == 0 { " " } else { ", " })?;
-            write!(f, "{name}=\"")?;
-            for c in value.chars() {
-                if c == '"' || c == '\\' {
-                    f.write_str("\\")?;
-                }
-                write!(f, "{c}")?;
-            }
-            f.write_str("\"")?;
+            write!(f, "{name}=")?;
+            write_quoted(f, value)?;
         }
         Ok(())
     }
@@ -377,7 +274,7 @@ impl fmt::Display for Challenge {
 /// ```
 /// use std::time::Duration;
 /// use axum::{response::IntoResponse, Json};
-/// use axum_api_error::RateLimit;
+/// use axum_api_error::headers::RateLimit;
 ///
 /// let limit = RateLimit::new(5, 4, Duration::from_secs(60), Duration::from_secs(60));
 /// let response = (limit, Json("ok")).into_response();
@@ -417,12 +314,7 @@ impl RateLimit {
     /// outside visible ASCII are dropped; `"` and `\` are escaped.
     #[must_use]
     pub fn policy(mut self, name: impl AsRef<str>) -> Self {
-        self.policy = Cow::Owned(
-            name.as_ref()
-                .chars()
-                .filter(|&c| c == ' ' || c.is_ascii_graphic())
-                .collect(),
-        );
+        self.policy = Cow::Owned(sanitise(name.as_ref(), &[]));
         self
     }
 
@@ -618,13 +510,31 @@ pub(crate) fn media_types_header(types: &[Cow<'static, str>]) -> HeaderValue {
 /// A header value from text already restricted to visible ASCII and spaces.
 /// Anything else is dropped rather than panicking, so this never fails.
 pub(crate) fn ascii_header(s: &str) -> HeaderValue {
-    HeaderValue::from_str(s).unwrap_or_else(|_| {
-        let clean: String = s
-            .chars()
-            .filter(|&c| c == ' ' || c.is_ascii_graphic())
-            .collect();
-        HeaderValue::from_str(&clean).unwrap_or(HeaderValue::from_static(""))
-    })
+    HeaderValue::from_str(s)
+        .or_else(|_| HeaderValue::from_str(&sanitise(s, &[])))
+        .unwrap_or(HeaderValue::from_static(""))
+}
+
+/// `s` without what no header value built from text may hold (control characters,
+/// CR and LF, non-ASCII text), nor the characters of `also`: visible ASCII and
+/// spaces. Every value a caller hands this module goes through here.
+pub(crate) fn sanitise(s: &str, also: &[char]) -> String {
+    s.chars()
+        .filter(|&c| (c == ' ' || c.is_ascii_graphic()) && !also.contains(&c))
+        .collect()
+}
+
+/// Writes `s` as a quoted string, `"` and `\` escaped: RFC 9110 §5.6.4's
+/// quoted-pair and RFC 8941's sf-string alike, for text already sanitised.
+fn write_quoted(out: &mut impl fmt::Write, s: &str) -> fmt::Result {
+    out.write_char('"')?;
+    for c in s.chars() {
+        if c == '"' || c == '\\' {
+            out.write_char('\\')?;
+        }
+        out.write_char(c)?;
+    }
+    out.write_char('"')
 }
 
 /// RFC 9110 §5.6.2 `tchar`.
@@ -643,14 +553,8 @@ pub(crate) fn is_token(s: &str) -> bool {
 /// An RFC 8941 sf-string: `"` and `\` escaped.
 fn sf_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
+    // Writing into a String cannot fail.
+    let _ = write_quoted(&mut out, s);
     out
 }
 
@@ -662,11 +566,6 @@ fn ceil_secs(d: Duration) -> u64 {
 /// The latest time an HTTP-date can state: 9999-12-31 23:59:59 UTC.
 fn latest_http_date() -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(253_402_300_799)
-}
-
-/// `at` within the range of an HTTP-date (1970 to 9999), so formatting never fails.
-fn http_date(at: SystemTime) -> String {
-    httpdate::fmt_http_date(at.clamp(UNIX_EPOCH, latest_http_date()))
 }
 
 #[cfg(test)]

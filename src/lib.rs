@@ -18,7 +18,7 @@
 //! use tower::ServiceExt;
 //!
 //! async fn create_user() -> Result<StatusCode, ApiError> {
-//!     Err(ApiError::conflict("A user with this email already exists.").field("email"))
+//!     Err(ApiError::conflict("A user with this email already exists.").add_field("email"))
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -58,37 +58,56 @@
 //! # }
 //! ```
 //!
-//! - Your own errors convert with `From`, so handlers use `?`: see [`ApiError`].
-//! - [`Json`], [`Query`], [`Path`] and [`Form`] are axum's extractors with rejections
-//!   that name the field at fault; [`Valid`] adds field-by-field validation.
-//! - Without the layer an `ApiError` is still a complete response, without `requestId`.
+//! What most users touch is at the root:
+//!
+//! - [`ApiError`], built by a constructor per failure and read back by accessors,
+//!   and [`ErrorKind`], what to match on;
+//! - [`ApiErrorLayer`], which renders the errors with the request id and gives the
+//!   framework's own failures the same shape;
+//! - [`RequestId`], the extractor of the request's id;
+//! - [`Json`], [`Query`], [`Path`] and [`Form`]: axum's extractors with rejections
+//!   that name the field at fault (import them instead of axum's; to keep both,
+//!   `use axum::Json as AxumJson`);
+//! - [`Valid`], [`ValidateFields`] and [`FieldErrors`]: field-by-field validation.
+//!
+//! The rest lives in modules:
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`headers`] | the typed header values (`Challenge`, `RetryAfter`, `RateLimit`) and header names |
+//! | [`wire`] | the wire format, the crate `api-error-wire`: `ErrorBody`, `ProblemDetails`, `FieldError`, the status table |
+//! | [`layer`] | the layer's service, future and `ErrorEvent`, the request id header |
+//! | [`extract`], [`validate`], [`request_id`] | the extractors, validation and request ids, documented |
+//! | [`convert`] | the `From` conversions into `ApiError`, as a table |
+//!
+//! Your own errors convert with `From`, so handlers use `?`: see [`ApiError`].
+//! Without the layer an `ApiError` is still a complete response, without `requestId`.
 //!
 //! Features: `tower-http` (default) reads tower-http's `RequestId` and maps its body
 //! timeout to a 408; `tower` converts tower's `Elapsed` and `Overloaded`.
 
-mod body;
-mod convert;
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod convert;
 mod error;
-mod extract;
-mod headers;
-mod layer;
+pub mod extract;
+pub mod headers;
+pub mod layer;
 mod negotiate;
-mod request_id;
+mod render;
+pub mod request_id;
 mod response;
-mod validate;
+pub mod validate;
+
+#[doc(inline)]
+pub use api_error_wire as wire;
 
 pub use crate::{
-    body::{reason_phrase, ErrorBody, ErrorFormat, FieldError, ProblemDetails},
-    error::{ApiError, BoxError, ErrorInfo},
+    error::{ApiError, BoxError, ErrorKind},
     extract::{Form, Json, Path, Query},
-    headers::{
-        BearerError, Challenge, InvalidScheme, RateLimit, RetryAfter, ACCEPT_POST, RATELIMIT,
-        RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING, X_RATELIMIT_RESET,
-    },
-    layer::{ApiErrorLayer, ApiErrorService, ErrorEvent, ResponseFuture, X_REQUEST_ID},
-    request_id::{RequestId, MAX_REQUEST_ID_LEN},
-    response::DEFAULT_RETRY_AFTER,
-    validate::{Valid, Validate},
+    layer::ApiErrorLayer,
+    request_id::RequestId,
+    validate::{FieldErrors, Valid, ValidateFields},
 };
 
 /// The README's examples, compiled as doc tests.

@@ -10,7 +10,7 @@
 
 use http::HeaderValue;
 
-use crate::ErrorFormat;
+use crate::wire::ErrorFormat;
 
 /// The format for a request whose `Accept` is `accept`.
 pub(crate) fn negotiate(accept: Option<&HeaderValue>, default: ErrorFormat) -> ErrorFormat {

@@ -31,13 +31,12 @@ use http_body::{Frame, SizeHint};
 use hyper::ext::ReasonPhrase;
 
 use crate::{
-    body::{reason_phrase, render, ErrorFormat, RenderContext},
+    error::RequiredView,
     headers::{allow_header, media_types_header, Challenge, RetryAfter, ACCEPT_POST},
+    render::{render, RenderContext},
+    wire::{reason_phrase, ErrorFormat},
     ApiError,
 };
-
-/// `Retry-After` of a 429 or 503 that names none, when no layer sets another.
-pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 
 /// What an error falls back to where it sets nothing itself.
 #[derive(Debug, Clone)]
@@ -50,7 +49,7 @@ impl Defaults {
     pub(crate) const fn builtin() -> Self {
         Self {
             challenge: Challenge::bearer(),
-            retry_after: DEFAULT_RETRY_AFTER,
+            retry_after: crate::layer::DEFAULT_RETRY_AFTER,
         }
     }
 }
@@ -100,42 +99,37 @@ impl ApiError {
     ) {
         // Errors depend on the request and must not be reused from a cache.
         put(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        match self {
+        match self.required() {
             // RFC 9110 §15.5.2: a 401 MUST send at least one challenge.
-            Self::Unauthorized { challenge, .. } => {
-                let challenge = challenge.as_ref().unwrap_or(&defaults.challenge);
+            RequiredView::Challenge {
+                challenge,
+                required: true,
+            } => {
+                let challenge = challenge.unwrap_or(&defaults.challenge);
                 put(WWW_AUTHENTICATE, challenge.to_header_value());
             }
             // RFC 6750 §3.1: insufficient_scope goes with a 403 and invalid_request with
             // a 400, and either may carry a challenge.
-            Self::Forbidden {
-                challenge: Some(challenge),
-                ..
-            }
-            | Self::BadRequest {
+            RequiredView::Challenge {
                 challenge: Some(challenge),
                 ..
             } => put(WWW_AUTHENTICATE, challenge.to_header_value()),
             // RFC 9110 §15.5.6: a 405 MUST carry Allow.
-            Self::MethodNotAllowed { allow, .. } => put(ALLOW, allow_header(allow)),
-            // RFC 9110 §15.5.9: the server SHOULD close the connection after a 408.
-            Self::RequestTimeout { .. } => put(CONNECTION, HeaderValue::from_static("close")),
+            RequiredView::Allow(methods) => put(ALLOW, allow_header(methods)),
             // RFC 9110 §15.5.16: a 415 names what it accepts.
-            Self::UnsupportedMediaType {
-                accept,
-                accept_post,
-                ..
-            } if !accept.is_empty() => {
-                let value = media_types_header(accept);
-                if *accept_post {
+            RequiredView::Accept { types, post } if !types.is_empty() => {
+                let value = media_types_header(types);
+                if post {
                     put(ACCEPT_POST, value.clone());
                 }
                 put(ACCEPT, value);
             }
-            Self::RateLimited {
-                limit: Some(limit), ..
-            } => limit.each_header(put),
+            RequiredView::RateLimit(limit) => limit.each_header(put),
             _ => {}
+        }
+        // RFC 9110 §15.5.9: the server SHOULD close the connection after a 408.
+        if self.status() == StatusCode::REQUEST_TIMEOUT {
+            put(CONNECTION, HeaderValue::from_static("close"));
         }
         if let Some(retry_after) = self.retry_after_or(defaults.retry_after) {
             put(RETRY_AFTER, retry_after.to_header_value());
@@ -147,10 +141,10 @@ impl ApiError {
     /// return the error itself instead.
     ///
     /// ```
-    /// use axum_api_error::{ApiError, ErrorFormat, ProblemDetails};
+    /// use axum_api_error::{ApiError, wire::{ErrorFormat, ProblemDetails}};
     ///
     /// let bytes = ApiError::gone().to_bytes(ErrorFormat::Problem, Some("req-7"));
-    /// let problem: ProblemDetails = serde_json::from_slice(&bytes).unwrap();
+    /// let problem: ProblemDetails<'_> = serde_json::from_slice(&bytes).unwrap();
     /// assert_eq!(problem.status, 410);
     /// assert_eq!(problem.title, "Gone");
     /// assert_eq!(problem.request_id.as_deref(), Some("req-7"));
@@ -167,7 +161,7 @@ impl ApiError {
 
     /// The body, rendered for the request described by `cx`.
     pub(crate) fn render_with(&self, cx: &RenderContext<'_>, expose: bool) -> Bytes {
-        render(&self.view(expose, cx.retry_after), cx)
+        render(self, cx, expose)
     }
 }
 

@@ -1,10 +1,13 @@
-//! Field-by-field validation without a derive: implement [`Validate`] and extract
-//! [`Valid<Json<T>>`](Valid). Every failing field is collected into one 422
-//! `VALIDATION_FAILED` with a `details` entry each.
+//! Field-by-field validation without a derive: implement [`ValidateFields`] and
+//! extract [`Valid<Json<T>>`](Valid). Every failing field is collected into one
+//! [`FieldErrors`], sent as a 422 `VALIDATION_FAILED` with a `details` entry each.
+//!
+//! The trait is `ValidateFields`, not `Validate`, so that it can be imported beside
+//! the `validator` crate's `Validate` derive.
 //!
 //! ```
 //! use axum::{body::Body, http::{Request, StatusCode}, routing::post, Router};
-//! use axum_api_error::{ApiError, Json, Valid, Validate};
+//! use axum_api_error::{FieldErrors, Json, Valid, ValidateFields};
 //! use serde::Deserialize;
 //! use serde_json::{json, Value};
 //! use tower::ServiceExt;
@@ -12,8 +15,8 @@
 //! #[derive(Deserialize)]
 //! struct NewUser { name: String, email: String }
 //!
-//! impl Validate for NewUser {
-//!     fn validate(&self, errors: &mut ApiError) {
+//! impl ValidateFields for NewUser {
+//!     fn validate_fields(&self, errors: &mut FieldErrors) {
 //!         errors
 //!             .check(!self.name.trim().is_empty(), "name", "Must not be empty.", "REQUIRED")
 //!             .check(self.email.contains('@'), "email", "Must be a valid email address.", "INVALID_FORMAT");
@@ -56,17 +59,65 @@ use std::{borrow::Cow, ops::Deref};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
 
-use crate::ApiError;
+use crate::{wire::FieldError, ApiError};
 
-/// A value that checks its own fields: add a field error to `errors` (a
-/// [`ApiError::validation`]) for each one that fails.
-pub trait Validate {
-    /// Adds a field error to `errors` for each invalid field.
-    fn validate(&self, errors: &mut ApiError);
-}
+/// Field errors collected rule by rule, then made one [`ApiError`]: a 422 with
+/// [`FieldErrors::into_result`], any other error (a 400 for a query string, say)
+/// with [`FieldErrors::into_result_with`].
+///
+/// ```
+/// use axum_api_error::{ApiError, ErrorKind, FieldErrors};
+///
+/// fn check_page(page: i64, limit: i64) -> Result<(), ApiError> {
+///     let mut errors = FieldErrors::new();
+///     errors
+///         .check(page >= 1, "page", "Must be at least 1.", "OUT_OF_RANGE")
+///         .check((1..=100).contains(&limit), "limit", "Must be from 1 to 100.", "OUT_OF_RANGE");
+///     errors.into_result_with(|| {
+///         ApiError::bad_request("The query string is invalid.").with_code("INVALID_QUERY")
+///     })
+/// }
+///
+/// assert!(check_page(1, 20).is_ok());
+/// let err = check_page(0, 500).unwrap_err();
+/// assert_eq!((err.kind(), err.code()), (ErrorKind::BadRequest, "INVALID_QUERY"));
+/// assert_eq!(err.details().len(), 2);
+///
+/// let mut errors = FieldErrors::new();
+/// errors.push("email", "Must be a valid email address.", "INVALID_FORMAT");
+/// let err = errors.into_result().unwrap_err();
+/// assert_eq!((err.kind(), err.code()), (ErrorKind::Validation, "VALIDATION_FAILED"));
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[must_use]
+pub struct FieldErrors(Vec<FieldError>);
 
-impl ApiError {
-    /// Adds a field error unless `ok`: one line per rule of a [`Validate`] impl.
+impl FieldErrors {
+    /// No field error yet.
+    pub const fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// Every field error of `value`'s [`ValidateFields`].
+    pub fn of<T: ValidateFields + ?Sized>(value: &T) -> Self {
+        let mut errors = Self::new();
+        value.validate_fields(&mut errors);
+        errors
+    }
+
+    /// Appends a field error (its code made UPPER_SNAKE_CASE, as
+    /// [`FieldError::new`] does).
+    pub fn push(
+        &mut self,
+        field: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+        code: impl Into<Cow<'static, str>>,
+    ) -> &mut Self {
+        self.0.push(FieldError::new(field, message, code));
+        self
+    }
+
+    /// Appends a field error unless `ok`: one line per rule.
     pub fn check(
         &mut self,
         ok: bool,
@@ -75,26 +126,92 @@ impl ApiError {
         code: impl Into<Cow<'static, str>>,
     ) -> &mut Self {
         if !ok {
-            self.push_field_error(field, message, code);
+            self.push(field, message, code);
         }
         self
     }
 
-    /// Runs `value`'s [`Validate`]: `Ok(())`, or the 422 with every failing field.
+    /// Whether no field failed.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many field errors there are.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The field errors, in the order they were added.
+    #[must_use]
+    pub fn as_slice(&self) -> &[FieldError] {
+        &self.0
+    }
+
+    /// `Ok(())` when no field failed, else a 422 `VALIDATION_FAILED` with every
+    /// field error in `details`.
     ///
     /// # Errors
     ///
-    /// A 422 `VALIDATION_FAILED` when any field fails.
-    pub fn validate<T: Validate + ?Sized>(value: &T) -> Result<(), Self> {
-        let mut errors = Self::validation();
-        value.validate(&mut errors);
-        errors.into_result()
+    /// The 422, when any field failed.
+    pub fn into_result(self) -> Result<(), ApiError> {
+        self.into_result_with(ApiError::validation)
+    }
+
+    /// `Ok(())` when no field failed, else the error `make` builds with every field
+    /// error appended to its `details`.
+    ///
+    /// # Errors
+    ///
+    /// That error, when any field failed.
+    pub fn into_result_with(self, make: impl FnOnce() -> ApiError) -> Result<(), ApiError> {
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(make().add_details(self))
+        }
     }
 }
 
+impl IntoIterator for FieldErrors {
+    type Item = FieldError;
+    type IntoIter = std::vec::IntoIter<FieldError>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl Extend<FieldError> for FieldErrors {
+    fn extend<I: IntoIterator<Item = FieldError>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+impl FromIterator<FieldError> for FieldErrors {
+    fn from_iter<I: IntoIterator<Item = FieldError>>(iter: I) -> Self {
+        Self(iter.into_iter().collect())
+    }
+}
+
+/// A 422 `VALIDATION_FAILED` with these field errors (even none: check
+/// [`FieldErrors::is_empty`] first, or use [`FieldErrors::into_result`]).
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        Self::validation().add_details(errors)
+    }
+}
+
+/// A value that checks its own fields: push a field error for each one that fails.
+pub trait ValidateFields {
+    /// Pushes a field error to `errors` for each invalid field.
+    fn validate_fields(&self, errors: &mut FieldErrors);
+}
+
 /// An extractor (`Json<T>`, `Form<T>`, `Query<T>`, ...) whose value is then
-/// validated with its [`Validate`] impl: a 422 with every failing field, after the
-/// inner extractor's own rejections.
+/// validated with its [`ValidateFields`] impl: a 422 with every failing field, after
+/// the inner extractor's own rejections.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Valid<E>(pub E);
 
@@ -110,14 +227,14 @@ impl<S, E> FromRequest<S> for Valid<E>
 where
     S: Send + Sync,
     E: FromRequest<S> + Deref,
-    E::Target: Validate,
+    E::Target: ValidateFields,
     E::Rejection: Into<ApiError>,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let inner = E::from_request(req, state).await.map_err(Into::into)?;
-        ApiError::validate(&*inner)?;
+        FieldErrors::of(&*inner).into_result()?;
         Ok(Self(inner))
     }
 }
@@ -126,7 +243,7 @@ impl<S, E> FromRequestParts<S> for Valid<E>
 where
     S: Send + Sync,
     E: FromRequestParts<S> + Deref,
-    E::Target: Validate,
+    E::Target: ValidateFields,
     E::Rejection: Into<ApiError>,
 {
     type Rejection = ApiError;
@@ -135,7 +252,7 @@ where
         let inner = E::from_request_parts(parts, state)
             .await
             .map_err(Into::into)?;
-        ApiError::validate(&*inner)?;
+        FieldErrors::of(&*inner).into_result()?;
         Ok(Self(inner))
     }
 }

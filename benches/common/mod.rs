@@ -15,7 +15,7 @@ use axum::{
     routing::{get, post},
     Json, Router,
 };
-use axum_api_error::{ApiError, ApiErrorLayer, ApiErrorService};
+use axum_api_error::{layer::ApiErrorService, ApiError, ApiErrorLayer};
 use serde_json::{json, Value};
 use tower::{layer::util::Identity, Layer, Service};
 use tower_http::{
@@ -50,10 +50,9 @@ async fn invalid_hand_written() -> (StatusCode, Json<Value>) {
 
 /// The same 422 as an `ApiError`.
 async fn invalid_api_error() -> Result<(), ApiError> {
-    ApiError::validation()
-        .field_error("name", "Must not be empty.", "REQUIRED")
-        .field_error("email", "Must be a valid email address.", "INVALID_FORMAT")
-        .into_result()
+    Err(ApiError::validation()
+        .add_field_error("name", "Must not be empty.", "REQUIRED")
+        .add_field_error("email", "Must be a valid email address.", "INVALID_FORMAT"))
 }
 
 /// The floor of a rewritten 404: axum alone, with a fallback that writes by hand the

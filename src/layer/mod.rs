@@ -1,4 +1,5 @@
-//! [`ApiErrorLayer`]: the tower layer, its service and its future.
+//! [`ApiErrorLayer`]: the tower layer, its service and its future, the event its
+//! `on_error` hook sees, and the defaults it starts from.
 
 mod future;
 mod normalise;
@@ -10,7 +11,16 @@ use http::{HeaderName, Method, StatusCode};
 use tower_layer::Layer;
 
 pub use self::{future::ResponseFuture, service::ApiErrorService};
-use crate::{response::Defaults, Challenge, ErrorFormat, RequestId, RetryAfter};
+use crate::{
+    headers::{Challenge, RetryAfter},
+    response::Defaults,
+    wire::ErrorFormat,
+    RequestId,
+};
+
+/// `Retry-After` of a 429 or 503 that names none, unless
+/// [`ApiErrorLayer::with_retry_after`] sets another: 60 seconds.
+pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 
 /// [`ApiErrorLayer`]: request ids, one error shape for every failure, caught panics
 /// and one log line per error.
@@ -90,7 +100,7 @@ use crate::{response::Defaults, Challenge, ErrorFormat, RequestId, RetryAfter};
 ///
 /// ```
 /// use std::time::Duration;
-/// use axum_api_error::{ApiErrorLayer, Challenge, ErrorFormat};
+/// use axum_api_error::{ApiErrorLayer, headers::Challenge, wire::ErrorFormat};
 /// use http::HeaderName;
 ///
 /// let layer = ApiErrorLayer::new()

@@ -17,7 +17,11 @@ use http_body::Body as _;
 
 use super::{Config, ErrorEvent};
 use crate::{
-    body::RenderContext, negotiate::negotiate, ApiError, RequestId, RetryAfter, ACCEPT_POST,
+    error::Chain,
+    headers::{RetryAfter, ACCEPT_POST},
+    negotiate::negotiate,
+    render::RenderContext,
+    ApiError, RequestId,
 };
 
 /// What the layer knows of the request once the inner service has it.
@@ -128,10 +132,10 @@ pub(super) fn finish_text(
     // 413) it states the same, both written by the error; one that does not parse is
     // replaced by the layer's.
     if let Some(value) = parts.headers.get(RETRY_AFTER) {
-        if let Some(retry_after) = parse_retry_after(value) {
+        if let Some(retry_after) = RetryAfter::from_header_value(value) {
             error = error.with_retry_after(retry_after);
         }
-        if error.retry_after().is_some() || parse_retry_after(value).is_none() {
+        if error.retry_after().is_some() || RetryAfter::from_header_value(value).is_none() {
             parts.headers.remove(RETRY_AFTER);
         }
     }
@@ -149,15 +153,6 @@ const REPRESENTATION_HEADERS: [HeaderName; 8] = [
     ETAG,
     LAST_MODIFIED,
 ];
-
-/// RFC 9110 §10.2.3: delay-seconds or an HTTP-date.
-fn parse_retry_after(value: &HeaderValue) -> Option<RetryAfter> {
-    let text = value.to_str().ok()?.trim();
-    if let Ok(secs) = text.parse::<u64>() {
-        return Some(RetryAfter::secs(secs));
-    }
-    httpdate::parse_http_date(text).ok().map(RetryAfter::date)
-}
 
 /// The 500 for a panic in the inner service.
 pub(super) fn finish_panic(panic: Box<dyn Any + Send>, info: &RequestInfo) -> Response<Body> {
@@ -185,7 +180,7 @@ struct Panic(String);
 fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiError {
     let text = text.unwrap_or_default();
     let error = match status.as_u16() {
-        404 if !info.routed => ApiError::not_found().known_code("ROUTE_NOT_FOUND"),
+        404 if !info.routed => ApiError::not_found().with_known_code("ROUTE_NOT_FOUND"),
         // axum has already set Allow; it is kept.
         405 => ApiError::method_not_allowed([]),
         // axum's Json and Form rejections name the type they wanted.
@@ -199,14 +194,14 @@ fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiEr
             .filter(|t| text.contains(t));
             let error = ApiError::unsupported_media_type(wanted);
             if info.method == Method::POST {
-                error.accept_post()
+                error.with_accept_post()
             } else {
                 error
             }
         }
-        400 => ApiError::from_status(status).known_code(bad_request_code(text)),
+        400 => ApiError::from_status(status).with_known_code(bad_request_code(text)),
         // axum's Json rejection for a body of the wrong shape.
-        422 => ApiError::validation().known_code("INVALID_BODY"),
+        422 => ApiError::validation().with_known_code("INVALID_BODY"),
         _ => ApiError::from_status(status),
     };
     if text.is_empty() {
@@ -214,7 +209,7 @@ fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiEr
     } else if status.is_server_error() {
         // A 5xx text is never sent, but it may be the only clue: it is logged as
         // the error's source.
-        error.caused_by(format!("the replaced response body said: {text}"))
+        error.with_source(format!("the replaced response body said: {text}"))
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         // axum's 413 text is a technical one ("Failed to buffer the request body").
         error
@@ -351,18 +346,16 @@ struct Detail<'a>(&'a ApiError);
 
 impl fmt::Display for Detail<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
         if self.0.is_concealed() {
-            if let Some(reason) = self.0.info().message_set() {
-                write!(f, " (concealed: {reason})")?;
+            if let Some(reason) = self.0.message_set() {
+                write!(f, "{} (concealed: {reason})", self.0)?;
+                for e in Chain(self.0).sources() {
+                    write!(f, ": {e}")?;
+                }
+                return Ok(());
             }
         }
-        let mut source = std::error::Error::source(self.0);
-        while let Some(e) = source {
-            write!(f, ": {e}")?;
-            source = e.source();
-        }
-        Ok(())
+        write!(f, "{}", Chain(self.0))
     }
 }
 

@@ -21,7 +21,7 @@ pub mod raw;
 #[cfg(feature = "harness")]
 pub mod server;
 
-use axum_api_error::ErrorFormat;
+use axum_api_error::wire::ErrorFormat;
 
 /// The crate's [`ErrorFormat`] that [`oracle::expected_format`] says `accept`
 /// selects, with `default` as the layer's configured format.

@@ -7,7 +7,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use axum_api_error::{ApiError, Form, Json, Path, Query, Valid, Validate};
+use axum_api_error::{FieldErrors, Form, Json, Path, Query, Valid, ValidateFields};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -160,8 +160,8 @@ pub(crate) struct Signup {
     age: u32,
 }
 
-impl Validate for Signup {
-    fn validate(&self, errors: &mut ApiError) {
+impl ValidateFields for Signup {
+    fn validate_fields(&self, errors: &mut FieldErrors) {
         errors
             .check(
                 !self.name.trim().is_empty(),

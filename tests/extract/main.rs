@@ -1,5 +1,5 @@
 //! Integration tests of the drop-in extractors (`Json`, `Query`, `Path`, `Form`),
-//! `Valid<E>` with `Validate`, and the `From` conversions into `ApiError`, driving a
+//! `Valid<E>` with `ValidateFields`, and the `From` conversions into `ApiError`, driving a
 //! real `axum::Router` in-process with `tower::ServiceExt::oneshot`.
 //!
 //! Every error case is sent three ways: to the router alone, through

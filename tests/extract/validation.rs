@@ -1,12 +1,12 @@
 //! Validation: by hand with `ApiError::validation()`, and with `Valid<E>` and
-//! `Validate` around `Json`, `Query` and `Form`.
+//! `ValidateFields` around `Json`, `Query` and `Form`.
 
 use axum::{
     http::StatusCode,
     routing::{get, post},
     Router,
 };
-use axum_api_error::{ApiError, Form, Json, Query, Valid, Validate};
+use axum_api_error::{ApiError, FieldErrors, Form, Json, Query, Valid, ValidateFields};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -18,16 +18,16 @@ use crate::{
     },
 };
 
-/// A handler that validates by hand: `validation()`, `push_field_error`, `check`,
+/// A handler that validates by hand: `FieldErrors::new()`, `push`, `check`,
 /// `into_result()`.
 async fn register(Json(input): Json<Value>) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let mut errors = ApiError::validation();
+    let mut errors = FieldErrors::new();
     let name = input
         .get("name")
         .and_then(Value::as_str)
         .unwrap_or_default();
     if name.trim().is_empty() {
-        errors.push_field_error("name", "Must not be empty.", "REQUIRED");
+        errors.push("name", "Must not be empty.", "REQUIRED");
     }
     let age = input.get("age").and_then(Value::as_u64);
     errors.check(
@@ -46,8 +46,8 @@ struct Page {
     per_page: u32,
 }
 
-impl Validate for Page {
-    fn validate(&self, errors: &mut ApiError) {
+impl ValidateFields for Page {
+    fn validate_fields(&self, errors: &mut FieldErrors) {
         errors
             .check(
                 self.page >= 1,
@@ -68,8 +68,8 @@ async fn list(Valid(Query(page)): Valid<Query<Page>>) -> Json<Page> {
     Json(page)
 }
 
-impl Validate for Login {
-    fn validate(&self, errors: &mut ApiError) {
+impl ValidateFields for Login {
+    fn validate_fields(&self, errors: &mut FieldErrors) {
         errors.check(
             !self.user.is_empty(),
             "user",

@@ -7,7 +7,7 @@ use axum::{
     routing::get,
     Router,
 };
-use axum_api_error::{ApiError, ApiErrorLayer, Challenge, ErrorFormat};
+use axum_api_error::{headers::Challenge, wire::ErrorFormat, ApiError, ApiErrorLayer};
 use serde_json::{json, Value};
 use testkit::headers::header_map;
 

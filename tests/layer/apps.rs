@@ -86,8 +86,12 @@ pub(crate) fn api_app() -> Router {
             post(|| async {
                 Err::<(), _>(
                     ApiError::validation()
-                        .field_error("email", "Must be a valid email address.", "INVALID_FORMAT")
-                        .field_error("name", "Must not be empty.", "REQUIRED"),
+                        .add_field_error(
+                            "email",
+                            "Must be a valid email address.",
+                            "INVALID_FORMAT",
+                        )
+                        .add_field_error("name", "Must not be empty.", "REQUIRED"),
                 )
             }),
         )
@@ -95,7 +99,7 @@ pub(crate) fn api_app() -> Router {
             "/conflict",
             get(|| async {
                 Err::<(), _>(
-                    ApiError::conflict("A user with this email already exists.").field("email"),
+                    ApiError::conflict("A user with this email already exists.").add_field("email"),
                 )
             }),
         )
@@ -106,7 +110,7 @@ pub(crate) fn api_app() -> Router {
                     ApiError::concealed_not_found()
                         .with_message("user 2 may not read user 1")
                         .with_code("HIDDEN_BY_POLICY")
-                        .field_error("owner", "Not yours.", "NOT_OWNER")
+                        .add_field_error("owner", "Not yours.", "NOT_OWNER")
                         .with_docs("https://internal.example.com/policy"),
                 )
             }),

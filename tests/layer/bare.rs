@@ -2,7 +2,7 @@
 //! bodies; and a JSON error body of the app's own, which it leaves alone.
 
 use axum::{http::StatusCode, routing::get, Router};
-use axum_api_error::{ApiErrorLayer, Challenge};
+use axum_api_error::{headers::Challenge, ApiErrorLayer};
 use serde_json::json;
 
 use crate::{

@@ -28,7 +28,7 @@ use axum::{
     http::{Request, Response},
     Router,
 };
-use axum_api_error::{ApiErrorLayer, ApiErrorService};
+use axum_api_error::{layer::ApiErrorService, ApiErrorLayer};
 use tower::{Layer, Service};
 
 // ---------------------------------------------------------------------------------

@@ -37,8 +37,9 @@ use axum::{
     Router,
 };
 use axum_api_error::{
-    reason_phrase, ApiError, ApiErrorLayer, BearerError, Challenge, ErrorBody, ErrorFormat,
-    ProblemDetails, RateLimit, RetryAfter,
+    headers::{BearerError, Challenge, RateLimit, RetryAfter},
+    wire::{reason_phrase, ErrorBody, ErrorFormat, ProblemDetails},
+    ApiError, ApiErrorLayer,
 };
 use proptest::{
     prelude::*,

@@ -78,7 +78,7 @@ pub(crate) enum SecretSpec {
     InternalIo(String),
     /// `ApiError::internal(LeakyDebugError)`.
     InternalLeaky(String),
-    /// `.caused_by(..)` a chain of `SecretChainLink`s, ending in a `LeakyDebugError`
+    /// `.with_source(..)` a chain of `SecretChainLink`s, ending in a `LeakyDebugError`
     /// or not, on any 5xx.
     CausedBy {
         ctor: Ctor,
@@ -115,12 +115,12 @@ impl SecretSpec {
                         // A chain whose last link's source is the leaky error: wrap
                         // it in an io::Error to link it.
                         Some(head) => {
-                            err.caused_by(std::io::Error::other(WithSource { head, tail: leaky }))
+                            err.with_source(std::io::Error::other(WithSource { head, tail: leaky }))
                         }
-                        None => err.caused_by(leaky),
+                        None => err.with_source(leaky),
                     }
                 } else {
-                    err.caused_by(*chain(secrets).expect("at least one secret"))
+                    err.with_source(*chain(secrets).expect("at least one secret"))
                 }
             }
             _ => err,
@@ -318,7 +318,7 @@ proptest! {
         let (status, headers, bytes) = block_on(read_body(err.into_response()));
         prop_assert!(status.is_server_error());
         check_no_secret(&headers, &bytes)?;
-        round_trip::<ErrorBody>(&bytes)?;
+        round_trip::<ErrorBody<'static>>(&bytes)?;
     }
 }
 
@@ -356,8 +356,8 @@ proptest! {
             .map_err(|e| TestCaseError::fail(format!("not JSON ({e})")))?;
         prop_assert_eq!(value["requestId"].as_str(), Some(sent_id.as_str()));
         match header(&headers, "content-type") {
-            Some("application/json") => { round_trip::<ErrorBody>(&bytes)?; }
-            Some("application/problem+json") => { round_trip::<ProblemDetails>(&bytes)?; }
+            Some("application/json") => { round_trip::<ErrorBody<'static>>(&bytes)?; }
+            Some("application/problem+json") => { round_trip::<ProblemDetails<'static>>(&bytes)?; }
             other => prop_assert!(false, "content-type {:?}", other),
         }
     }

@@ -282,12 +282,12 @@ pub(crate) fn apply_setters(err: ApiError, setters: &[Setter]) -> ApiError {
         Setter::Message(m) => err.with_message(m.clone()),
         Setter::Code(c) => err.with_code(c.clone()),
         Setter::Docs(d) => err.with_docs(d.clone()),
-        Setter::Field(f) => err.field(f.clone()),
-        Setter::FieldError(f, m, c) => err.field_error(f.clone(), m.clone(), c.clone()),
-        Setter::CausedBy(s) => err.caused_by(s.clone()),
+        Setter::Field(f) => err.add_field(f.clone()),
+        Setter::FieldError(f, m, c) => err.add_field_error(f.clone(), m.clone(), c.clone()),
+        Setter::CausedBy(s) => err.with_source(s.clone()),
         Setter::Challenge(c) => err.with_challenge(c.build()),
         Setter::RetryAfter(r) => err.with_retry_after(r.build()),
         Setter::RateLimit(l) => err.with_rate_limit(l.build()),
-        Setter::AcceptPost => err.accept_post(),
+        Setter::AcceptPost => err.with_accept_post(),
     })
 }

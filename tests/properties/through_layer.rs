@@ -184,13 +184,13 @@ pub(crate) fn check_negotiated_body(
     prop_assert_eq!(header(headers, "content-length"), Some(length.as_str()));
     let value = match format {
         ErrorFormat::Json => {
-            let (body, value) = round_trip::<ErrorBody>(bytes)?;
+            let (body, value) = round_trip::<ErrorBody<'static>>(bytes)?;
             check_error_body(&body, said)?;
             check_retry_after_body(headers, body.retry_after)?;
             value
         }
         _ => {
-            let (problem, value) = round_trip::<ProblemDetails>(bytes)?;
+            let (problem, value) = round_trip::<ProblemDetails<'static>>(bytes)?;
             check_problem(&problem, said)?;
             prop_assert_eq!(problem.instance.as_deref(), Some("/e"));
             check_retry_after_body(headers, problem.retry_after)?;

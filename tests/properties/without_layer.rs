@@ -32,7 +32,7 @@ pub(crate) fn check_without_layer(spec: &ErrorSpec) -> Result<(), TestCaseError>
         message: &message,
         request_id: None,
     };
-    let (body, _) = round_trip::<ErrorBody>(&bytes)?;
+    let (body, _) = round_trip::<ErrorBody<'static>>(&bytes)?;
     check_error_body(&body, &said)?;
     check_retry_after_body(&headers, body.retry_after)?;
 
@@ -42,7 +42,7 @@ pub(crate) fn check_without_layer(spec: &ErrorSpec) -> Result<(), TestCaseError>
         prop_assert_eq!(&bytes, &plain);
     }
 
-    let (problem, _) = round_trip::<ProblemDetails>(&problem_bytes)?;
+    let (problem, _) = round_trip::<ProblemDetails<'static>>(&problem_bytes)?;
     check_problem(
         &problem,
         &Said {

@@ -32,7 +32,7 @@ impl From<UserError> for ApiError {
             UserError::NotFound(_) => Self::not_found().with_message("No such user."),
             UserError::EmailTaken(_) => Self::conflict("A user with this email already exists.")
                 .with_code("email-taken")
-                .field("email"),
+                .add_field("email"),
             UserError::Store(_) => Self::internal(err),
         }
     }

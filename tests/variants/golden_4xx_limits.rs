@@ -4,7 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
-use axum_api_error::{ApiError, RateLimit};
+use axum_api_error::{headers::RateLimit, ApiError, FieldErrors};
 use serde_json::json;
 
 use crate::support::{assert_golden, assert_headers, problem, send, Golden};
@@ -103,7 +103,8 @@ async fn unsupported_media_type_with_accept() {
 async fn unsupported_media_type_with_accept_post() {
     assert_golden(Golden {
         make: || {
-            ApiError::unsupported_media_type(["application/json", "application/cbor"]).accept_post()
+            ApiError::unsupported_media_type(["application/json", "application/cbor"])
+                .with_accept_post()
         },
         status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
         headers: &[
@@ -130,7 +131,7 @@ async fn unsupported_media_type_with_accept_post() {
 #[tokio::test]
 async fn unsupported_media_type_without_any_type() {
     assert_golden(Golden {
-        make: || ApiError::unsupported_media_type(["not a media type"]).accept_post(),
+        make: || ApiError::unsupported_media_type(["not a media type"]).with_accept_post(),
         status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
         // Nothing valid to name: neither Accept nor Accept-Post (never an empty one).
         headers: &[],
@@ -155,9 +156,10 @@ async fn unsupported_media_type_without_any_type() {
 async fn validation_with_two_field_errors() {
     assert_golden(Golden {
         make: || {
-            let mut errors = ApiError::validation();
-            errors.push_field_error("name", "Must not be empty.", "required");
-            errors.push_field_error("address.zip", "Must be a valid ZIP code.", "INVALID_FORMAT");
+            let mut errors = FieldErrors::new();
+            errors
+                .push("name", "Must not be empty.", "required")
+                .push("address.zip", "Must be a valid ZIP code.", "INVALID_FORMAT");
             errors.into_result().expect_err("two field errors")
         },
         status: StatusCode::UNPROCESSABLE_ENTITY,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use axum::http::StatusCode;
-use axum_api_error::{ApiError, DEFAULT_RETRY_AFTER};
+use axum_api_error::{layer::DEFAULT_RETRY_AFTER, ApiError};
 use serde_json::json;
 
 use crate::support::{assert_golden, Golden};

@@ -3,7 +3,7 @@
 use std::{error::Error as StdError, fmt, time::Duration};
 
 use axum::http::StatusCode;
-use axum_api_error::{ApiError, ErrorFormat};
+use axum_api_error::{wire::ErrorFormat, ApiError};
 use serde_json::json;
 
 use crate::support::{assert_headers, assert_no_leak, problem, send, Sent, SECRET};
@@ -139,15 +139,15 @@ async fn internal_never_sends_a_nested_source_chain_or_debug() {
 #[tokio::test]
 async fn gateway_errors_never_send_what_caused_them() {
     fn bad_gateway() -> ApiError {
-        ApiError::bad_gateway().caused_by(DebugLeak)
+        ApiError::bad_gateway().with_source(DebugLeak)
     }
     fn service_unavailable() -> ApiError {
         ApiError::service_unavailable()
             .with_retry_after(Duration::from_secs(10))
-            .caused_by(LeakyDbError { inner: LeakyInner })
+            .with_source(LeakyDbError { inner: LeakyInner })
     }
     fn gateway_timeout() -> ApiError {
-        ApiError::gateway_timeout().caused_by(format!("upstream refused: {SECRET}"))
+        ApiError::gateway_timeout().with_source(format!("upstream refused: {SECRET}"))
     }
 
     let sent = send_without_leak(bad_gateway).await;
@@ -239,8 +239,8 @@ async fn gateway_errors_never_send_what_caused_them() {
 async fn client_errors_never_send_their_cause_either() {
     fn make() -> ApiError {
         ApiError::conflict("A user with this email already exists.")
-            .field("email")
-            .caused_by(LeakyDbError { inner: LeakyInner })
+            .add_field("email")
+            .with_source(LeakyDbError { inner: LeakyInner })
     }
     let sent = send_without_leak(make).await;
     assert_eq!(sent.status, StatusCode::CONFLICT);

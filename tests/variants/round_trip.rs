@@ -9,7 +9,9 @@ use axum::{
     response::IntoResponse,
 };
 use axum_api_error::{
-    ApiError, BearerError, Challenge, ErrorBody, ErrorFormat, ProblemDetails, RateLimit,
+    headers::{BearerError, Challenge, RateLimit},
+    wire::{ErrorBody, ErrorFormat, ProblemDetails},
+    ApiError,
 };
 use serde_json::Value;
 
@@ -37,7 +39,7 @@ fn every_variant() -> Vec<(&'static str, ApiError)> {
         ("NotFound", ApiError::not_found()),
         (
             "NotFound concealed",
-            ApiError::concealed_not_found().field("owner"),
+            ApiError::concealed_not_found().add_field("owner"),
         ),
         (
             "MethodNotAllowed",
@@ -47,7 +49,7 @@ fn every_variant() -> Vec<(&'static str, ApiError)> {
         ("RequestTimeout", ApiError::request_timeout()),
         (
             "Conflict",
-            ApiError::conflict("A user with this email already exists.").field("email"),
+            ApiError::conflict("A user with this email already exists.").add_field("email"),
         ),
         ("Gone", ApiError::gone()),
         ("PreconditionFailed", ApiError::precondition_failed()),
@@ -57,13 +59,13 @@ fn every_variant() -> Vec<(&'static str, ApiError)> {
         ),
         (
             "UnsupportedMediaType",
-            ApiError::unsupported_media_type(["application/json"]).accept_post(),
+            ApiError::unsupported_media_type(["application/json"]).with_accept_post(),
         ),
         (
             "Validation",
             ApiError::validation()
-                .field_error("name", "Must not be empty.", "REQUIRED")
-                .field_error("email", "Must be a valid email address.", "INVALID_FORMAT"),
+                .add_field_error("name", "Must not be empty.", "REQUIRED")
+                .add_field_error("email", "Must be a valid email address.", "INVALID_FORMAT"),
         ),
         (
             "RateLimited",
@@ -94,7 +96,7 @@ async fn every_variant_round_trips_through_error_body_and_problem_details() {
         for request_id in [None, Some("req-1")] {
             let json: Value =
                 serde_json::from_slice(&err.to_bytes(ErrorFormat::Json, request_id)).unwrap();
-            let body: ErrorBody = serde_json::from_value(json.clone())
+            let body: ErrorBody<'static> = serde_json::from_value(json.clone())
                 .unwrap_or_else(|e| panic!("{name}: not an ErrorBody: {e}"));
             assert_eq!(body.code, err.code(), "{name}");
             assert_eq!(body.request_id.as_deref(), request_id, "{name}");
@@ -102,7 +104,7 @@ async fn every_variant_round_trips_through_error_body_and_problem_details() {
 
             let problem: Value =
                 serde_json::from_slice(&err.to_bytes(ErrorFormat::Problem, request_id)).unwrap();
-            let details: ProblemDetails = serde_json::from_value(problem.clone())
+            let details: ProblemDetails<'static> = serde_json::from_value(problem.clone())
                 .unwrap_or_else(|e| panic!("{name}: not a ProblemDetails: {e}"));
             assert_eq!(details.status, err.status().as_u16(), "{name}");
             assert_eq!(details.request_id.as_deref(), request_id, "{name}");
@@ -135,7 +137,7 @@ async fn every_variant_round_trips_through_error_body_and_problem_details() {
 
         // The response body round-trips too.
         let sent = send(err).await;
-        let body: ErrorBody = serde_json::from_value(sent.body.clone()).unwrap();
+        let body: ErrorBody<'static> = serde_json::from_value(sent.body.clone()).unwrap();
         assert_eq!(serde_json::to_value(&body).unwrap(), sent.body, "{name}");
     }
 }

@@ -8,7 +8,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use axum_api_error::{ApiError, ErrorFormat};
+use axum_api_error::{wire::ErrorFormat, ApiError};
 use serde_json::Value;
 use testkit::headers::{assert_header_map, expected_map, header_map};
 

@@ -3,7 +3,10 @@
 //! before any body is read.
 
 use axum::{extract::FromRequestParts, http::request::Parts};
-use axum_api_error::{ApiError, BearerError, Challenge};
+use axum_api_error::{
+    headers::{BearerError, Challenge},
+    ApiError,
+};
 use http::header::AUTHORIZATION;
 
 /// Who is calling, as far as the `Authorization` header tells.

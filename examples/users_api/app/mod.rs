@@ -22,7 +22,7 @@ use axum::{
     routing::{get, post},
     Router,
 };
-use axum_api_error::{ApiError, ApiErrorLayer, Challenge, Json};
+use axum_api_error::{headers::Challenge, ApiError, ApiErrorLayer, Json};
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 use tower_http::{

@@ -14,7 +14,7 @@ use axum::{
     extract::{ConnectInfo, FromRequestParts, State},
     http::request::Parts,
 };
-use axum_api_error::{ApiError, Json, RateLimit};
+use axum_api_error::{headers::RateLimit, ApiError, Json};
 use serde_json::{json, Value};
 
 use super::{

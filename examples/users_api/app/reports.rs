@@ -7,7 +7,7 @@ use axum::{
     http::{header::LOCATION, StatusCode},
     response::{IntoResponse, Response},
 };
-use axum_api_error::{ApiError, Json, Path, Valid, Validate};
+use axum_api_error::{ApiError, FieldErrors, Json, Path, Valid, ValidateFields};
 use serde::{Deserialize, Serialize};
 
 use super::{auth::User, AppState};
@@ -34,8 +34,8 @@ pub(crate) struct ReportRequest {
     year: i32,
 }
 
-impl Validate for ReportRequest {
-    fn validate(&self, errors: &mut ApiError) {
+impl ValidateFields for ReportRequest {
+    fn validate_fields(&self, errors: &mut FieldErrors) {
         errors
             .check(
                 !self.kind.trim().is_empty(),

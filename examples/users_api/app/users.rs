@@ -11,7 +11,7 @@ use axum::{
     },
     response::{IntoResponse, Response},
 };
-use axum_api_error::{ApiError, Json, Path, Query, Valid, Validate};
+use axum_api_error::{ApiError, FieldErrors, Json, Path, Query, Valid, ValidateFields};
 use headers::{ETag, HeaderMapExt, IfMatch, IfNoneMatch};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -41,7 +41,7 @@ impl From<UserError> for ApiError {
             UserError::Deleted(_) => Self::gone().with_message("This user was deleted."),
             UserError::EmailTaken(_) => Self::conflict("A user with this email already exists.")
                 .with_code("EMAIL_TAKEN")
-                .field("email"),
+                .add_field("email"),
             UserError::Changed => Self::precondition_failed()
                 .with_message("The user has changed since its ETag was read; fetch it again."),
         }
@@ -139,8 +139,8 @@ pub(crate) struct NewUser {
     email: String,
 }
 
-impl Validate for NewUser {
-    fn validate(&self, errors: &mut ApiError) {
+impl ValidateFields for NewUser {
+    fn validate_fields(&self, errors: &mut FieldErrors) {
         let name = self.name.trim();
         errors
             .check(!name.is_empty(), "name", "Must not be empty.", "REQUIRED")
@@ -171,10 +171,9 @@ pub(crate) async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
 ) -> Result<Response, ApiError> {
-    let mut invalid =
-        ApiError::bad_request("The pagination parameters are invalid.").with_code("INVALID_QUERY");
     let page = params.page.unwrap_or(1);
     let limit = params.limit.unwrap_or(20);
+    let mut invalid = FieldErrors::new();
     invalid
         .check(
             page >= 1,
@@ -188,9 +187,9 @@ pub(crate) async fn list(
             "Must be an integer from 1 to 100.",
             "INVALID_VALUE",
         );
-    if !invalid.details().is_empty() {
-        return Err(invalid);
-    }
+    invalid.into_result_with(|| {
+        ApiError::bad_request("The pagination parameters are invalid.").with_code("INVALID_QUERY")
+    })?;
 
     let store = state.read_users();
     let matching: Vec<&UserOut> = store

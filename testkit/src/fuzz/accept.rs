@@ -24,18 +24,20 @@ fn fuzz_error(n: u8) -> ApiError {
         5 => ApiError::concealed_not_found()
             .with_message("SECRET: user 2 may not read user 1")
             .with_code("SECRET_CODE")
-            .field("SECRET_FIELD"),
+            .add_field("SECRET_FIELD"),
         6 => ApiError::method_not_allowed([Method::GET, Method::POST]),
         7 => ApiError::not_acceptable(),
         8 => ApiError::request_timeout(),
-        9 => ApiError::conflict("A user with this email already exists.").field("email"),
+        9 => ApiError::conflict("A user with this email already exists.").add_field("email"),
         10 => ApiError::gone().with_docs("https://example.com/errors/gone"),
         11 => ApiError::precondition_failed(),
         12 => ApiError::payload_too_large().with_retry_after(Duration::from_millis(1500)),
-        13 => ApiError::unsupported_media_type(["application/json", "not a type"]).accept_post(),
+        13 => {
+            ApiError::unsupported_media_type(["application/json", "not a type"]).with_accept_post()
+        }
         14 => ApiError::validation()
-            .field_error("name", "Must not be empty.", "required")
-            .field_error("items[2].qty", "Too many.", "TOO_MANY"),
+            .add_field_error("name", "Must not be empty.", "required")
+            .add_field_error("items[2].qty", "Too many.", "TOO_MANY"),
         15 => ApiError::rate_limited(Duration::from_secs(5)).with_rate_limit(RateLimit::new(
             10,
             0,
@@ -44,11 +46,11 @@ fn fuzz_error(n: u8) -> ApiError {
         )),
         16 => ApiError::internal("SECRET: connection to db:5432 refused, password=hunter2"),
         17 => ApiError::not_implemented(),
-        18 => ApiError::bad_gateway().caused_by("SECRET upstream said no"),
+        18 => ApiError::bad_gateway().with_source("SECRET upstream said no"),
         19 => ApiError::service_unavailable(),
         20 => ApiError::gateway_timeout(),
         21 => ApiError::from_status(status(418)),
-        22 => ApiError::from_status(status(599)).caused_by("SECRET"),
+        22 => ApiError::from_status(status(599)).with_source("SECRET"),
         23 => ApiError::from_status(status(499)).with_docs("about:blank#x"),
         24 => ApiError::conflict("x").with_code("custom-code\u{0}é"),
         _ => ApiError::from_status(status(507)).with_message("Disk full; try later."),

@@ -50,8 +50,10 @@ use axum::{
     Router,
 };
 use axum_api_error::{
-    reason_phrase, ApiError, ApiErrorLayer, ApiErrorService, BearerError, Challenge, ErrorBody,
-    ErrorFormat, ProblemDetails, RateLimit, RequestId, X_REQUEST_ID,
+    headers::{BearerError, Challenge, RateLimit},
+    layer::{ApiErrorService, X_REQUEST_ID},
+    wire::{reason_phrase, ErrorBody, ErrorFormat, ProblemDetails},
+    ApiError, ApiErrorLayer, RequestId,
 };
 use http_body::{Frame, SizeHint};
 use tower::{Layer, Service, ServiceExt};
@@ -151,25 +153,25 @@ fn parse_rendered(
     instance: &str,
 ) -> Rendered {
     if content_type == "application/json" {
-        let body: ErrorBody = serde_json::from_slice(body)
+        let body: ErrorBody<'static> = serde_json::from_slice(body)
             .unwrap_or_else(|e| panic!("not an ErrorBody ({e}): {}", show(body)));
         assert_eq!(body.error, reason_phrase(status));
         Rendered {
-            message: body.message,
-            code: body.code,
-            request_id: body.request_id,
+            message: body.message.into_owned(),
+            code: body.code.into_owned(),
+            request_id: body.request_id.map(Into::into),
             retry_after: body.retry_after,
         }
     } else if content_type == "application/problem+json" {
-        let body: ProblemDetails = serde_json::from_slice(body)
+        let body: ProblemDetails<'static> = serde_json::from_slice(body)
             .unwrap_or_else(|e| panic!("not ProblemDetails ({e}): {}", show(body)));
         assert_eq!(body.title, reason_phrase(status));
         assert_eq!(body.status, status.as_u16());
         assert_eq!(body.instance.as_deref(), Some(instance));
         Rendered {
-            message: body.detail,
-            code: body.code,
-            request_id: body.request_id,
+            message: body.detail.into_owned(),
+            code: body.code.into_owned(),
+            request_id: body.request_id.map(Into::into),
             retry_after: body.retry_after,
         }
     } else {

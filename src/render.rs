@@ -1,0 +1,81 @@
+//! Rendering an [`ApiError`] into the bytes of its body, through the wire crate's
+//! own types: the body a server sends is the type a client parses.
+
+use std::borrow::Cow;
+
+use bytes::{BufMut, Bytes, BytesMut};
+
+use crate::{
+    error::Chain,
+    headers::RetryAfter,
+    wire::{ErrorBody, ErrorFormat, ProblemDetails},
+    ApiError,
+};
+
+/// What the renderer knows of the request: filled in by the layer, empty without it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RenderContext<'a> {
+    pub(crate) request_id: Option<&'a str>,
+    pub(crate) instance: Option<&'a str>,
+    pub(crate) docs_base: Option<&'a str>,
+    pub(crate) format: ErrorFormat,
+    /// The `retryAfter` of a 429 or 503 that sets none.
+    pub(crate) retry_after: RetryAfter,
+}
+
+impl Default for RenderContext<'_> {
+    fn default() -> Self {
+        Self {
+            request_id: None,
+            instance: None,
+            docs_base: None,
+            format: ErrorFormat::Json,
+            retry_after: crate::layer::DEFAULT_RETRY_AFTER,
+        }
+    }
+}
+
+/// Serialises `error` in the chosen format into one buffer: borrowed strings, no
+/// intermediate `serde_json::Value`, and one allocation for the output in the common
+/// case. `expose` is the development switch: with it, a 5xx's source chain is sent
+/// in `debug`.
+pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> Bytes {
+    let status = error.status();
+    let code = error.code();
+    let docs = match (error.docs(), cx.docs_base) {
+        (Some(docs), _) => Some(Cow::Borrowed(docs)),
+        (None, Some(base)) => Some(Cow::Owned(format!("{base}{code}"))),
+        (None, None) => None,
+    };
+    let retry_after = error.retry_after_or(cx.retry_after).map(|r| r.as_secs());
+    let debug = (expose && status.is_server_error())
+        .then(|| Chain(error).sources().map(|e| e.to_string()).collect());
+    let details = Cow::Borrowed(error.details());
+    let mut buf = BytesMut::with_capacity(256).writer();
+    let written = match cx.format {
+        ErrorFormat::Problem => {
+            let mut body = ProblemDetails::new(status, error.message(), code);
+            if let Some(docs) = docs {
+                body.type_ = docs;
+            }
+            body.instance = cx.instance.map(Cow::Borrowed);
+            body.request_id = cx.request_id.map(Cow::Borrowed);
+            body.errors = details;
+            body.retry_after = retry_after;
+            body.debug = debug;
+            serde_json::to_writer(&mut buf, &body)
+        }
+        _ => {
+            let mut body = ErrorBody::new(status, error.message(), code);
+            body.details = details;
+            body.request_id = cx.request_id.map(Cow::Borrowed);
+            body.docs = docs;
+            body.retry_after = retry_after;
+            body.debug = debug;
+            serde_json::to_writer(&mut buf, &body)
+        }
+    };
+    // Serialising strings and integers into memory cannot fail.
+    debug_assert!(written.is_ok());
+    buf.into_inner().freeze()
+}
