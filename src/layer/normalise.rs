@@ -17,6 +17,7 @@ use http_body::Body as _;
 
 use super::{Config, ErrorEvent};
 use crate::{
+    convert::guess::{media_types_named, AxumRejection},
     error::Chain,
     headers::{RetryAfter, ACCEPT_POST},
     negotiate::negotiate,
@@ -176,31 +177,32 @@ pub(super) fn finish_panic(panic: Box<dyn Any + Send>, info: &RequestInfo) -> Re
 struct Panic(String);
 
 /// The error for a response without one: a stable code per kind of failure, from
-/// the status and the text of axum's rejections.
+/// the status and, for axum's rejections, their texts.
 fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiError {
     let text = text.unwrap_or_default();
+    // One of axum's own rejections: its text may quote the request (`invalid type:
+    // string "hunter2", expected u32`), so it is replaced by a fixed message.
+    let axum = AxumRejection::recognise(status, text);
     let error = match status.as_u16() {
         404 if !info.routed => ApiError::not_found().with_known_code("ROUTE_NOT_FOUND"),
         // axum has already set Allow; it is kept.
         405 => ApiError::method_not_allowed([]),
-        // axum's Json and Form rejections name the type they wanted.
         415 => {
-            let wanted = [
-                "application/json",
-                "application/x-www-form-urlencoded",
-                "multipart/form-data",
-            ]
-            .into_iter()
-            .filter(|t| text.contains(t));
-            let error = ApiError::unsupported_media_type(wanted);
+            let error = match axum {
+                Some(rejection) => {
+                    ApiError::unsupported_media_type(rejection.accept().iter().copied())
+                }
+                None => ApiError::unsupported_media_type(media_types_named(text)),
+            };
             if info.method == Method::POST {
                 error.with_accept_post()
             } else {
                 error
             }
         }
-        400 => ApiError::from_status(status).with_known_code(bad_request_code(text)),
-        // axum's Json rejection for a body of the wrong shape.
+        400 => ApiError::from_status(status)
+            .with_known_code(axum.map_or("BAD_REQUEST", AxumRejection::code)),
+        // axum's Json and Form rejections for a body of the wrong shape.
         422 => ApiError::validation().with_known_code("INVALID_BODY"),
         _ => ApiError::from_status(status),
     };
@@ -210,29 +212,18 @@ fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiEr
         // A 5xx text is never sent, but it may be the only clue: it is logged as
         // the error's source.
         error.with_source(format!("the replaced response body said: {text}"))
+    } else if let Some(rejection) = axum {
+        // axum's text stays the source, for the logs.
+        error
+            .with_message(rejection.message())
+            .with_source(format!("axum's rejection said: {text}"))
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         // axum's 413 text is a technical one ("Failed to buffer the request body").
         error
     } else {
-        // A 4xx text is meant for the client.
+        // Another 4xx text is the app's own, meant for the client.
         error.with_message(text.to_owned())
     }
-}
-
-/// The code of a plain 400, from the prefixes of axum's rejection texts.
-fn bad_request_code(text: &str) -> &'static str {
-    const CODES: [(&str, &str); 6] = [
-        ("Failed to parse the request body as JSON", "INVALID_JSON"),
-        ("Failed to deserialize query string", "INVALID_QUERY"),
-        ("Failed to deserialize form", "INVALID_FORM"),
-        ("Invalid URL", "INVALID_PATH"),
-        ("Failed to buffer the request body", "INVALID_BODY"),
-        ("Wrong number of path arguments", "INVALID_PATH"),
-    ];
-    CODES
-        .iter()
-        .find(|(prefix, _)| text.starts_with(prefix))
-        .map_or("BAD_REQUEST", |(_, code)| code)
 }
 
 /// Renders `error` into `parts` for the request: body, content type, required

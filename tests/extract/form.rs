@@ -1,11 +1,14 @@
 //! `Form<T>`: the body (or, on `GET`, the query string) accepted, then refused.
 
-use axum::http::StatusCode;
+use axum::{http::StatusCode, routing::post};
+use axum_api_error::Form;
 use serde_json::json;
 
 use crate::{
-    apps::form_app,
-    support::{expect_error, expect_json_ok, form_post, get_req, request, too_large},
+    apps::{form_app, Signup},
+    support::{
+        assert_no_echo, expect_error, expect_json_ok, form_post, get_req, request, too_large,
+    },
 };
 
 #[tokio::test]
@@ -60,7 +63,7 @@ async fn form_with_an_invalid_field_is_422_naming_it() {
             "code": "INVALID_BODY",
             "details": [{
                 "field": "remember",
-                "message": "Provided string was not `true` or `false`.",
+                "message": "Expected `true` or `false`.",
                 "code": "INVALID_VALUE",
             }],
         }),
@@ -102,7 +105,7 @@ async fn form_on_get_is_the_query_string_and_400() {
             "code": "INVALID_QUERY",
             "details": [{
                 "field": "remember",
-                "message": "Provided string was not `true` or `false`.",
+                "message": "Expected `true` or `false`.",
                 "code": "INVALID_VALUE",
             }],
         }),
@@ -122,4 +125,39 @@ async fn form_over_the_body_limit_is_413() {
         &too_large(),
     )
     .await;
+}
+
+#[tokio::test]
+async fn form_value_is_not_repeated() {
+    let app = form_app().route("/signup", post(|Form(_): Form<Signup>| async {}));
+    let invalid = |field: &str, message: &str| {
+        json!({
+            "error": "Unprocessable Content",
+            "message": "The form has invalid fields.",
+            "code": "INVALID_BODY",
+            "details": [{"field": field, "message": message, "code": "INVALID_VALUE"}],
+        })
+    };
+    for (uri, form, body) in [
+        (
+            "/signup",
+            "name=a&email=b&age=hunter2-SECRET",
+            invalid("age", "Invalid digit found in string."),
+        ),
+        (
+            "/login",
+            "user=ada&remember=hunter2-SECRET",
+            invalid("remember", "Expected `true` or `false`."),
+        ),
+    ] {
+        let sent = expect_error(
+            &app,
+            || form_post(uri, form),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &[],
+            &body,
+        )
+        .await;
+        assert_no_echo(&sent);
+    }
 }

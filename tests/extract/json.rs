@@ -1,14 +1,18 @@
 //! `Json<T>`: the body accepted, then every way it is refused (syntax, media type,
 //! size, fields by path).
 
-use axum::http::{Request, StatusCode};
+use axum::{
+    http::{Request, StatusCode},
+    routing::post,
+    Router,
+};
 use serde_json::json;
 
 use crate::{
-    apps::{json_app, ADA},
+    apps::{json_app, signup, ADA},
     support::{
-        chunked, expect_error, expect_json_ok, form_post, json_post, request, too_large,
-        INVALID_FIELDS, JSON_415,
+        assert_no_echo, chunked, expect_error, expect_json_ok, form_post, json_post, request,
+        too_large, INVALID_FIELDS, JSON_415,
     },
 };
 
@@ -216,7 +220,7 @@ async fn json_wrong_type_in_a_nested_object_names_its_path() {
             "code": "INVALID_BODY",
             "details": [{
                 "field": "address.zip",
-                "message": "Invalid type: string \"abc\", expected u32.",
+                "message": "Expected a non-negative integer.",
                 "code": "INVALID_TYPE",
             }],
         }),
@@ -238,7 +242,7 @@ async fn json_wrong_type_in_an_array_element_names_its_index() {
             "code": "INVALID_BODY",
             "details": [{
                 "field": "items[2].qty",
-                "message": "Invalid type: string \"three\", expected u32.",
+                "message": "Expected a non-negative integer.",
                 "code": "INVALID_TYPE",
             }],
         }),
@@ -260,7 +264,7 @@ async fn json_invalid_value_names_its_path() {
             "code": "INVALID_BODY",
             "details": [{
                 "field": "items[0].qty",
-                "message": "Invalid value: integer `-1`, expected u32.",
+                "message": "Expected an integer from 0 to 4294967295.",
                 "code": "INVALID_VALUE",
             }],
         }),
@@ -425,10 +429,89 @@ async fn json_of_the_wrong_type_at_the_root_names_the_body() {
             "code": "INVALID_BODY",
             "details": [{
                 "field": "body",
-                "message": "Invalid type: string \"two items\", expected an object.",
+                "message": "Expected an object.",
                 "code": "INVALID_TYPE",
             }],
         }),
     )
     .await;
+}
+
+#[tokio::test]
+async fn json_of_the_wrong_type_is_not_repeated() {
+    let app = Router::new().route("/signup", post(signup));
+    let sent = expect_error(
+        &app,
+        || json_post("/signup", r#"{"age":"hunter2-SECRET"}"#),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[],
+        &json!({
+            "error": "Unprocessable Content",
+            "message": INVALID_FIELDS,
+            "code": "INVALID_BODY",
+            "details": [{
+                "field": "age",
+                "message": "Expected a non-negative integer.",
+                "code": "INVALID_TYPE",
+            }],
+        }),
+    )
+    .await;
+    assert_no_echo(&sent);
+}
+
+#[tokio::test]
+async fn json_unknown_variant_lists_the_allowed_ones_without_the_value() {
+    let app = Router::new().route(
+        "/paint",
+        post(|axum_api_error::Json(_): axum_api_error::Json<Paint>| async {}),
+    );
+    let sent = expect_error(
+        &app,
+        || json_post("/paint", r#"{"color": "hunter2-SECRET"}"#),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &[],
+        &json!({
+            "error": "Unprocessable Content",
+            "message": INVALID_FIELDS,
+            "code": "INVALID_BODY",
+            "details": [{
+                "field": "color",
+                "message": "Expected one of `red`, `green`.",
+                "code": "INVALID_VALUE",
+            }],
+        }),
+    )
+    .await;
+    assert_no_echo(&sent);
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code)]
+struct Paint {
+    color: Color,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Color {
+    Red,
+    Green,
+}
+
+#[tokio::test]
+async fn json_syntax_error_does_not_quote_the_body() {
+    let sent = expect_error(
+        &json_app(),
+        || json_post("/small", r#"{"a": hunter2-SECRET}"#),
+        StatusCode::BAD_REQUEST,
+        &[],
+        &json!({
+            "error": "Bad Request",
+            "message": "The request body is not valid JSON: expected value at line 1, column 7.",
+            "code": "INVALID_JSON",
+        }),
+    )
+    .await;
+    assert_no_echo(&sent);
 }

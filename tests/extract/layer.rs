@@ -60,7 +60,7 @@ async fn every_extractor_error_carries_the_request_id_with_the_layer_only() {
             "code": "INVALID_PATH",
             "details": [{
                 "field": "id",
-                "message": "Must be a non-negative integer; got `x`.",
+                "message": "Expected a non-negative integer.",
                 "code": "INVALID_VALUE",
             }],
         }),

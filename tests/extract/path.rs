@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::{
     apps::path_app,
-    support::{expect_error, expect_json_ok, get_req},
+    support::{assert_no_echo, expect_error, expect_json_ok, get_req},
 };
 
 #[tokio::test]
@@ -55,7 +55,7 @@ async fn path_single_value_names_the_route_parameter() {
             "code": "INVALID_PATH",
             "details": [{
                 "field": "id",
-                "message": "Must be a non-negative integer; got `abc`.",
+                "message": "Expected a non-negative integer.",
                 "code": "INVALID_VALUE",
             }],
         }),
@@ -97,7 +97,7 @@ async fn path_tuple_names_the_route_parameter() {
             "code": "INVALID_PATH",
             "details": [{
                 "field": "y",
-                "message": "Must be a non-negative integer; got `x`.",
+                "message": "Expected a non-negative integer.",
                 "code": "INVALID_VALUE",
             }],
         }),
@@ -118,7 +118,7 @@ async fn path_struct_names_the_field() {
             "code": "INVALID_PATH",
             "details": [{
                 "field": "y",
-                "message": "Must be a non-negative integer; got `-5`.",
+                "message": "Expected a non-negative integer.",
                 "code": "INVALID_VALUE",
             }],
         }),
@@ -139,7 +139,7 @@ async fn path_single_value_enum_names_the_route_parameter() {
             "code": "INVALID_PATH",
             "details": [{
                 "field": "color",
-                "message": "Unknown variant `purple`, expected `red` or `green`.",
+                "message": "Expected one of `red`, `green`.",
                 "code": "INVALID_VALUE",
             }],
         }),
@@ -161,4 +161,44 @@ async fn path_that_does_not_fit_the_route_is_a_500() {
         }),
     )
     .await;
+}
+
+#[tokio::test]
+async fn path_value_is_not_repeated() {
+    let invalid = |field: &str, message: &str| {
+        json!({
+            "error": "Bad Request",
+            "message": format!("The path parameter `{field}` is invalid."),
+            "code": "INVALID_PATH",
+            "details": [{"field": field, "message": message, "code": "INVALID_VALUE"}],
+        })
+    };
+    for (uri, body) in [
+        (
+            "/users/hunter2-SECRET",
+            invalid("id", "Expected a non-negative integer."),
+        ),
+        (
+            "/a/1/hunter2-SECRET",
+            invalid("y", "Expected a non-negative integer."),
+        ),
+        (
+            "/b/hunter2-SECRET/1",
+            invalid("x", "Expected a non-negative integer."),
+        ),
+        (
+            "/colors/hunter2-SECRET",
+            invalid("color", "Expected one of `red`, `green`."),
+        ),
+    ] {
+        let sent = expect_error(
+            &path_app(),
+            || get_req(uri),
+            StatusCode::BAD_REQUEST,
+            &[],
+            &body,
+        )
+        .await;
+        assert_no_echo(&sent);
+    }
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::{
     apps::query_app,
-    support::{expect_error, expect_json_ok, get_req},
+    support::{assert_no_echo, expect_error, expect_json_ok, get_req},
 };
 
 #[tokio::test]
@@ -81,4 +81,26 @@ async fn query_with_an_unknown_parameter_is_400_naming_it_where_denied() {
         }),
     )
     .await;
+}
+
+#[tokio::test]
+async fn query_value_is_not_repeated() {
+    let sent = expect_error(
+        &query_app(),
+        || get_req("/search?q=rust&page=hunter2-SECRET"),
+        StatusCode::BAD_REQUEST,
+        &[],
+        &json!({
+            "error": "Bad Request",
+            "message": "The query string is invalid.",
+            "code": "INVALID_QUERY",
+            "details": [{
+                "field": "page",
+                "message": "Invalid digit found in string.",
+                "code": "INVALID_VALUE",
+            }],
+        }),
+    )
+    .await;
+    assert_no_echo(&sent);
 }

@@ -253,6 +253,17 @@ pub(crate) fn chunked(chunks: &[&'static str]) -> Body {
     ))
 }
 
+/// No response repeats the value the client sent (`hunter2-SECRET`) nor names a
+/// Rust type.
+pub(crate) fn assert_no_echo(sent: &[Sent]) {
+    for sent in sent {
+        let text = sent.text();
+        for leak in ["hunter2", "SECRET", "u32", "u64", "bool", "struct"] {
+            assert!(!text.contains(leak), "{:?}: {leak} in {text}", sent.via);
+        }
+    }
+}
+
 // Messages that several modules expect.
 
 pub(crate) const JSON_415: &str =

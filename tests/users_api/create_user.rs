@@ -154,7 +154,7 @@ async fn create_user_with_json_of_the_wrong_shape_is_422_naming_the_field() {
     let cases = [
         (
             json!({"name": 5, "email": "a@example.com"}),
-            json!({"field": "name", "message": "Invalid type: integer `5`, expected a string.", "code": "INVALID_TYPE"}),
+            json!({"field": "name", "message": "Expected a string.", "code": "INVALID_TYPE"}),
         ),
         (
             json!({"name": "A"}),

@@ -62,7 +62,8 @@ async fn get_user_unknown_is_404_and_non_integer_is_400() {
         })
     );
 
-    for (raw_id, shown) in [("abc", "abc"), ("-1", "-1"), ("1.5", "1.5")] {
+    // The value is not repeated: only what was expected.
+    for raw_id in ["abc", "-1", "1.5", "hunter2-SECRET"] {
         let res = s.get(&format!("/api/users/{raw_id}")).await;
         res.expect_error(400);
         let id = res.request_id();
@@ -74,7 +75,7 @@ async fn get_user_unknown_is_404_and_non_integer_is_400() {
                 "code": "INVALID_PATH",
                 "details": [{
                     "field": "id",
-                    "message": format!("Must be a non-negative integer; got `{shown}`."),
+                    "message": "Expected a non-negative integer.",
                     "code": "INVALID_VALUE",
                 }],
                 "requestId": id,

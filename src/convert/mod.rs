@@ -6,21 +6,49 @@
 //!
 //! | error | status | code |
 //! |---|---|---|
-//! | JSON that does not parse | 400 | `INVALID_JSON` |
+//! | JSON that does not parse | 400 | `INVALID_JSON`, with the line and column |
 //! | JSON of the wrong shape | 422 | `INVALID_BODY`, a `details` entry per field |
 //! | a query string that does not deserialize | 400 | `INVALID_QUERY`, `details` naming the parameter |
 //! | a path parameter that does not parse | 400 | `INVALID_PATH`, `details` naming the parameter |
-//! | a form body of the wrong shape | 422 | `INVALID_BODY` |
+//! | a form body of the wrong shape | 422 | `INVALID_BODY`, `details` naming the field |
 //! | a missing or wrong `Content-Type` | 415 | `UNSUPPORTED_MEDIA_TYPE`, with `Accept` |
 //! | a body over the limit | 413 | `PAYLOAD_TOO_LARGE` |
 //! | a body that failed to arrive in time (tower-http's body timeout) | 408 | `REQUEST_TIMEOUT` |
-//! | `serde_json::Error` (syntax or data) | 400 | `INVALID_JSON` |
+//! | `serde_json::Error` (behind `?`: the handler's own (de)serialisation) | 500 | `INTERNAL_ERROR` |
 //! | `io::Error` refused, reset, aborted, not connected | 503 + `Retry-After` | `DEPENDENCY_UNAVAILABLE` |
 //! | `io::Error` timed out | 504 | `GATEWAY_TIMEOUT` |
 //! | any other `io::Error` | 500 | `INTERNAL_ERROR` |
 //! | tower's `Elapsed` (feature `tower`) | 504 | `GATEWAY_TIMEOUT` |
 //! | tower's `Overloaded` (feature `tower`) | 503 + `Retry-After` | `OVERLOADED` |
 //! | a `BoxError`: the first of the above found in its source chain | | else 500 |
+//!
+//! A `serde_json::Error` that reaches a handler's `?` is most often the server's own
+//! bug (a value that does not serialise, JSON it stored or got from another
+//! service), so it is a 500 and nothing of it is sent. JSON the client sent is read
+//! with the [`Json`](crate::Json) extractor (or axum's, converted), whose rejection
+//! is the 400 or 422 above; to refuse other client JSON by hand, return
+//! [`ApiError::bad_request`].
+//!
+//! # What the client reads
+//!
+//! The messages never quote what the client sent, nor a Rust type: they say what
+//! was expected. serde's own text, which does both (`invalid type: string "abc",
+//! expected u32`), stays the error's source: the layer's one log line for the
+//! error carries it (at `debug` for a 4xx), and so does the development-only
+//! `debug` member.
+//!
+//! | serde's error | `details[].message` | `code` |
+//! |---|---|---|
+//! | a wrong type (`u32`, `i64`, `f64`, `String`, `bool`, a struct, a map, a `Vec`, a tuple) | `Expected a non-negative integer.`, `Expected an integer.`, `Expected a number.`, `Expected a string.`, ``Expected `true` or `false`.``, `Expected an object.`, `Expected an array.` | `INVALID_TYPE` |
+//! | an integer out of its type's range | `Expected an integer from 0 to 255.` | `INVALID_VALUE` |
+//! | an unknown enum variant | ``Expected one of `red`, `green`.`` | `INVALID_VALUE` |
+//! | a sequence of the wrong length | `Invalid length: expected 2 elements.` | `INVALID_LENGTH` |
+//! | a missing field | `This field is required.` | `REQUIRED` |
+//! | an unknown field (`deny_unknown_fields`) | `This field is not allowed.` | `UNKNOWN_FIELD` |
+//! | a field given twice | `This field is given more than once.` | `INVALID_VALUE` |
+//! | a query or form number that does not parse | `Invalid digit found in string.`, `Number too large to fit in target type.` | `INVALID_VALUE` |
+//! | a path parameter that does not parse | `Expected a non-negative integer.` (and so on, by its type) | `INVALID_VALUE` |
+//! | anything else (a custom error, an untagged enum) | `Invalid value.` | `INVALID_VALUE` |
 //!
 //! ```
 //! use axum_api_error::ApiError;
@@ -30,6 +58,11 @@
 //! let err = ApiError::from(refused);
 //! assert_eq!(err.status(), StatusCode::SERVICE_UNAVAILABLE);
 //! assert_eq!(err.code(), "DEPENDENCY_UNAVAILABLE");
+//!
+//! let handlers_own = serde_json::from_str::<u32>("\"hunter2\"").unwrap_err();
+//! let err = ApiError::from(handlers_own);
+//! assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+//! assert_eq!(err.message(), "An internal error occurred.");
 //! ```
 
 use std::{borrow::Cow, error::Error as StdError, io, time::Duration};
@@ -42,7 +75,11 @@ use axum::extract::{
     },
 };
 
+use self::messages::Refusal;
 use crate::{error::chain, wire::FieldError, ApiError, BoxError};
+
+pub(crate) mod guess;
+mod messages;
 
 /// How long a client should wait before retrying a dependency that refused it.
 const DEPENDENCY_RETRY_AFTER: Duration = Duration::from_secs(30);
@@ -50,21 +87,15 @@ const DEPENDENCY_RETRY_AFTER: Duration = Duration::from_secs(30);
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(r) => Self::unsupported_media_type([
-                "application/json",
-            ])
-            .with_message(
-                "The request body must be JSON, sent with `Content-Type: application/json`.",
-            )
-            .with_source(r),
+            JsonRejection::MissingJsonContentType(r) => {
+                Self::unsupported_media_type(["application/json"])
+                    .with_message(messages::JSON_MEDIA_TYPE)
+                    .with_source(r)
+            }
             JsonRejection::BytesRejection(r) => r.into(),
-            other => match find::<serde_path_to_error::Error<serde_json::Error>>(&other) {
-                Some(err) => json_error(Some(err.path()), err.inner()),
-                None => match find::<serde_json::Error>(&other) {
-                    Some(err) => json_error(None, err),
-                    None => Self::bad_request("The request body is not valid JSON.")
-                        .with_known_code("INVALID_JSON"),
-                },
+            other => match guess::json_error(&other) {
+                Some((path, err)) => json_error(path, err),
+                None => Self::bad_request(messages::JSON_SYNTAX).with_known_code("INVALID_JSON"),
             }
             .with_source(other),
         }
@@ -82,17 +113,17 @@ impl From<FormRejection> for ApiError {
         match rejection {
             FormRejection::InvalidFormContentType(r) => {
                 Self::unsupported_media_type(["application/x-www-form-urlencoded"])
-                    .with_message("The request body must be a form, sent with `Content-Type: application/x-www-form-urlencoded`.")
+                    .with_message(messages::FORM_MEDIA_TYPE)
                     .with_source(r)
             }
             // A GET or HEAD form is the query string.
             FormRejection::FailedToDeserializeForm(r) => query_error(&r).with_source(r),
             FormRejection::BytesRejection(r) => r.into(),
-            other => match find::<serde_path_to_error::Error<serde_urlencoded::de::Error>>(&other) {
-                Some(err) => Self::validation()
+            other => match guess::urlencoded_error(&other) {
+                Some((path, err)) => Self::validation()
                     .with_known_code("INVALID_BODY")
-                    .with_message("The form has invalid fields.")
-                    .add_details([field_error(Some(err.path()), &err.inner().to_string(), "body")]),
+                    .with_message(messages::FORM_FIELDS)
+                    .add_details([field_error(Some(path), &err.to_string(), "body")]),
                 None => Self::validation().with_known_code("INVALID_BODY"),
             }
             .with_source(other),
@@ -125,15 +156,14 @@ impl From<FailedToBufferBody> for ApiError {
 }
 
 impl From<serde_json::Error> for ApiError {
-    /// JSON the server was given that does not parse or fit: 400 `INVALID_JSON`.
+    /// A 500, with the error as its source and nothing of it sent: behind `?` in a
+    /// handler, a serde_json error is most often the server's own (a value that does
+    /// not serialise, JSON it stored or got from another service). JSON the client
+    /// sent is read with the [`Json`](crate::Json) extractor, whose rejection names
+    /// the field at fault; to refuse other client JSON, return
+    /// [`ApiError::bad_request`].
     fn from(err: serde_json::Error) -> Self {
-        if err.is_io() {
-            return Self::internal(err);
-        }
-        let message = format!("The JSON is invalid: {}.", strip_position(&err));
-        Self::bad_request(message)
-            .with_known_code("INVALID_JSON")
-            .with_source(err)
+        Self::internal(err)
     }
 }
 
@@ -232,7 +262,7 @@ fn body_error(err: &(dyn StdError + 'static)) -> ApiError {
             return mapped;
         }
     }
-    ApiError::bad_request("The request body could not be read.").with_known_code("INVALID_BODY")
+    ApiError::bad_request(messages::UNREADABLE_BODY).with_known_code("INVALID_BODY")
 }
 
 /// tower-http's `RequestBodyTimeoutLayer` gave up on the body: the client was slow.
@@ -243,29 +273,22 @@ fn body_timeout() -> ApiError {
 
 /// 400 for a JSON syntax error (with line and column), 422 for the wrong shape.
 fn json_error(path: Option<&serde_path_to_error::Path>, err: &serde_json::Error) -> ApiError {
+    let what = strip_position(err);
     if err.is_data() {
         ApiError::validation()
             .with_known_code("INVALID_BODY")
-            .with_message("The request body has invalid fields.")
-            .add_details([field_error(path, &strip_position(err), "body")])
+            .with_message(messages::JSON_FIELDS)
+            .add_details([field_error(path, &what, "body")])
     } else {
-        let what = strip_position(err);
-        ApiError::bad_request(format!(
-            "The request body is not valid JSON: {what} at line {}, column {}.",
-            err.line(),
-            err.column()
-        ))
-        .with_known_code("INVALID_JSON")
+        ApiError::bad_request(messages::json_syntax(&what, err.line(), err.column()))
+            .with_known_code("INVALID_JSON")
     }
 }
 
 fn query_error(err: &(dyn StdError + 'static)) -> ApiError {
-    let error =
-        ApiError::bad_request("The query string is invalid.").with_known_code("INVALID_QUERY");
-    match find::<serde_path_to_error::Error<serde_urlencoded::de::Error>>(err) {
-        Some(e) => {
-            error.add_details([field_error(Some(e.path()), &e.inner().to_string(), "query")])
-        }
+    let error = ApiError::bad_request(messages::QUERY).with_known_code("INVALID_QUERY");
+    match guess::urlencoded_error(err) {
+        Some((path, e)) => error.add_details([field_error(Some(path), &e.to_string(), "query")]),
         None => error,
     }
 }
@@ -282,81 +305,66 @@ pub(crate) fn path_error(rejection: &PathRejection, keys: &[&str]) -> ApiError {
         // The route has no parameters for a `Path` extractor: a bug of the server.
         return ApiError::internal_error();
     };
-    let invalid = |key: &str, value: &str, expected: &str| {
-        let message = format!("Must be {}; got `{value}`.", describe_type(expected));
+    let invalid = |key: &str, message: Cow<'static, str>| {
         ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
             .with_known_code("INVALID_PATH")
             .add_field_error(key.to_owned(), message, "INVALID_VALUE")
     };
+    // axum names the type it parsed the value into as Rust does (`u64`).
+    let parsed = |expected_type: &str| {
+        let name = expected_type.rsplit("::").next().unwrap_or(expected_type);
+        messages::primitive(name).map_or(Cow::Borrowed(messages::INVALID), |what| {
+            Cow::Owned(format!("Expected {what}."))
+        })
+    };
     match failed.kind() {
         PathErrorKind::ParseErrorAtKey {
-            key,
-            value,
-            expected_type,
-        } => invalid(key, value, expected_type),
-        PathErrorKind::ParseError {
-            value,
-            expected_type,
-        } => invalid(only_key.unwrap_or("path"), value, expected_type),
+            key, expected_type, ..
+        } => invalid(key, parsed(expected_type)),
+        PathErrorKind::ParseError { expected_type, .. } => {
+            invalid(only_key.unwrap_or("path"), parsed(expected_type))
+        }
         PathErrorKind::ParseErrorAtIndex {
             index,
-            value,
             expected_type,
+            ..
         } => match keys.get(*index) {
-            Some(key) => invalid(key, value, expected_type),
-            None => invalid(&index.to_string(), value, expected_type),
+            Some(key) => invalid(key, parsed(expected_type)),
+            None => invalid(&index.to_string(), parsed(expected_type)),
         },
         PathErrorKind::InvalidUtf8InPathParam { key } => {
             ApiError::bad_request(format!("The path parameter `{key}` is not valid UTF-8."))
                 .with_known_code("INVALID_PATH")
                 .add_field_error(key.clone(), "Must be valid UTF-8.", "INVALID_VALUE")
         }
-        PathErrorKind::DeserializeError {
-            key,
-            value,
-            message,
-        } => ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
-            .with_known_code("INVALID_PATH")
-            .add_field_error(
-                key.clone(),
-                format!("{}; got `{value}`.", sentence(message)),
-                "INVALID_VALUE",
-            ),
+        PathErrorKind::DeserializeError { key, message, .. } => {
+            invalid(key, serde_message(message))
+        }
         // The route and the extractor's type disagree: a bug of the server.
         PathErrorKind::WrongNumberOfParameters { .. } | PathErrorKind::UnsupportedType { .. } => {
             ApiError::internal_error()
         }
         // A value serde refused (an unknown enum variant) in a one-value `Path<T>`.
         PathErrorKind::Message(message) if only_key.is_some() => {
-            let key = only_key.unwrap_or_default();
-            ApiError::bad_request(format!("The path parameter `{key}` is invalid."))
-                .with_known_code("INVALID_PATH")
-                .add_field_error(
-                    key.to_owned(),
-                    sentence(&hide_type_names(message)),
-                    "INVALID_VALUE",
-                )
+            invalid(only_key.unwrap_or_default(), serde_message(message))
         }
-        _ => ApiError::bad_request("The path is invalid.").with_known_code("INVALID_PATH"),
+        _ => ApiError::bad_request(messages::PATH).with_known_code("INVALID_PATH"),
     }
 }
 
-/// "an integer" for `u64`: what a person understands of a Rust type name. Other
-/// types are named "a valid value", so no type name reaches the client.
-fn describe_type(type_name: &str) -> &'static str {
-    match type_name.rsplit("::").next().unwrap_or(type_name) {
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a non-negative integer",
-        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "an integer",
-        "f32" | "f64" => "a number",
-        "bool" => "`true` or `false`",
-        "char" => "a single character",
-        "Uuid" => "a UUID",
-        _ => "a valid value",
-    }
+/// The message for serde's text of a value refused, where no field is named.
+fn serde_message(raw: &str) -> Cow<'static, str> {
+    Cow::Borrowed(match messages::refusal(raw) {
+        Refusal::Invalid { message, .. } => return message,
+        Refusal::Missing(_) => messages::REQUIRED,
+        Refusal::Unknown(_) => messages::NOT_ALLOWED,
+        Refusal::Duplicate(_) => messages::DUPLICATE,
+    })
 }
 
-/// A `details` entry from a serde error at `path`. serde reports a missing or
-/// unknown field on its parent, naming it in the message, so the name is added back.
+/// A `details` entry from serde's text of an error at `path`. serde reports a
+/// missing, unknown or repeated field on its parent, naming it in the text, so the
+/// name is added back. The text itself is logged, never sent.
 fn field_error(path: Option<&serde_path_to_error::Path>, raw: &str, root: &str) -> FieldError {
     let parent = path.map(ToString::to_string).unwrap_or_default();
     let parent = if parent == "." { "" } else { parent.as_str() };
@@ -367,49 +375,26 @@ fn field_error(path: Option<&serde_path_to_error::Path>, raw: &str, root: &str) 
             format!("{parent}.{name}")
         }
     };
-    let quoted = |prefix: &str| {
-        raw.strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-    };
-    if let Some(name) = quoted("missing field `") {
-        return FieldError::new(join(&name), "This field is required.", "REQUIRED");
-    }
-    if let Some(name) = quoted("unknown field `") {
-        // The path may already end at the unknown key.
-        let at_key = parent == name || parent.ends_with(&format!(".{name}"));
-        let field = if at_key {
-            parent.to_owned()
-        } else {
-            join(&name)
-        };
-        return FieldError::new(field, "This field is not allowed.", "UNKNOWN_FIELD");
-    }
-    let code = if raw.starts_with("invalid type") {
-        "INVALID_TYPE"
-    } else if raw.starts_with("invalid length") {
-        "INVALID_LENGTH"
-    } else {
-        "INVALID_VALUE"
-    };
-    let field = if parent.is_empty() { root } else { parent };
-    FieldError::new(field.to_owned(), sentence(&hide_type_names(raw)), code)
-}
-
-/// serde's "expected struct NewUser" names a Rust type: the client reads "expected
-/// an object" instead.
-fn hide_type_names(raw: &str) -> Cow<'_, str> {
-    for (marker, plain) in [
-        ("expected tuple struct ", "expected an array"),
-        ("expected struct variant ", "expected an object"),
-        ("expected struct ", "expected an object"),
-        ("expected enum ", "expected one of the allowed values"),
-    ] {
-        if let Some(at) = raw.find(marker) {
-            return Cow::Owned(format!("{}{plain}", &raw[..at]));
+    match messages::refusal(raw) {
+        Refusal::Missing(name) => FieldError::new(join(name), messages::REQUIRED, "REQUIRED"),
+        Refusal::Duplicate(name) => {
+            FieldError::new(join(name), messages::DUPLICATE, "INVALID_VALUE")
+        }
+        Refusal::Unknown(name) => {
+            // The path may already end at the unknown key.
+            let at_key = parent == name || parent.ends_with(&format!(".{name}"));
+            let field = if at_key {
+                parent.to_owned()
+            } else {
+                join(name)
+            };
+            FieldError::new(field, messages::NOT_ALLOWED, "UNKNOWN_FIELD")
+        }
+        Refusal::Invalid { message, code } => {
+            let field = if parent.is_empty() { root } else { parent };
+            FieldError::new(field.to_owned(), message, code)
         }
     }
-    Cow::Borrowed(raw)
 }
 
 /// serde_json's message without its " at line L column C".
@@ -419,63 +404,5 @@ fn strip_position(err: &serde_json::Error) -> String {
     text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
 }
 
-/// `raw` as a sentence: a capital first letter and a full stop.
-fn sentence(raw: &str) -> String {
-    let raw = raw.trim().trim_end_matches('.');
-    let mut chars = raw.chars();
-    match chars.next() {
-        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
-        None => String::new(),
-    }
-}
-
-/// The first error of type `T` in `err`'s chain, `err` itself included.
-fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<&'a T> {
-    chain(err).find_map(|e| e.downcast_ref::<T>())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sentences() {
-        assert_eq!(
-            sentence("invalid type: integer `1`, expected a string"),
-            "Invalid type: integer `1`, expected a string."
-        );
-        assert_eq!(sentence(""), "");
-    }
-
-    #[test]
-    fn type_names_are_described_not_leaked() {
-        assert_eq!(describe_type("u64"), "a non-negative integer");
-        assert_eq!(describe_type("uuid::Uuid"), "a UUID");
-        assert_eq!(describe_type("my_app::secret::UserId"), "a valid value");
-    }
-
-    #[test]
-    fn io_errors() {
-        use io::ErrorKind::*;
-        let status = |k| ApiError::from(io::Error::from(k)).status().as_u16();
-        assert_eq!(status(ConnectionRefused), 503);
-        assert_eq!(status(ConnectionReset), 503);
-        assert_eq!(status(TimedOut), 504);
-        assert_eq!(status(PermissionDenied), 500);
-        let err = ApiError::from(io::Error::other("SECRET path /etc/x"));
-        assert_eq!(err.message(), "An internal error occurred.");
-    }
-
-    #[test]
-    fn box_errors_are_classified_through_their_chain() {
-        #[derive(Debug, thiserror::Error)]
-        #[error("calling the user service")]
-        struct Call(#[source] io::Error);
-        let err: BoxError = Box::new(Call(io::Error::from(io::ErrorKind::ConnectionRefused)));
-        let err = ApiError::from(err);
-        assert_eq!(err.status().as_u16(), 503);
-        assert_eq!(err.code(), "DEPENDENCY_UNAVAILABLE");
-        let err = ApiError::from(BoxError::from("anything else"));
-        assert_eq!(err.status().as_u16(), 500);
-    }
-}
+mod tests;
