@@ -42,7 +42,7 @@
 //!     "code": "INVALID_BODY",
 //!     "details": [{
 //!         "field": "items[1].qty",
-//!         "message": "Invalid type: string \"two\", expected u32.",
+//!         "message": "Expected a non-negative integer.",
 //!         "code": "INVALID_TYPE",
 //!     }],
 //! }));
@@ -54,7 +54,10 @@
 //! JsonRejection>` turns into an `ApiError` with `?`, and
 //! `axum_extra::extract::WithRejection<axum::Json<T>, ApiError>` works as it is.
 
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::{
+    rejection::PathRejection, FromRequest, FromRequestParts, OptionalFromRequest,
+    OptionalFromRequestParts, RawPathParams, Request,
+};
 use axum_core::response::{IntoResponse, Response};
 use http::{request::Parts, Method};
 use serde::{de::DeserializeOwned, Serialize};
@@ -68,9 +71,11 @@ use crate::{convert::path_error, ApiError};
 /// type, a missing field, an unknown field where the type denies them).
 ///
 /// ```
-/// use axum::{routing::post, Router};
+/// use axum::{body::Body, http::{Request, StatusCode}, routing::post, Router};
 /// use axum_api_error::{ApiError, Json};
 /// use serde::{Deserialize, Serialize};
+/// use serde_json::{json, Value};
+/// use tower::ServiceExt;
 ///
 /// #[derive(Deserialize, Serialize)]
 /// #[serde(deny_unknown_fields)]
@@ -80,7 +85,24 @@ use crate::{convert::path_error, ApiError};
 ///     Ok(Json(user))
 /// }
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let app: Router = Router::new().route("/users", post(create));
+/// let post = |body: &'static str| {
+///     Request::post("/users").header("content-type", "application/json").body(Body::from(body)).unwrap()
+/// };
+/// let res = app.clone().oneshot(post(r#"{"name":"Ada","email":"ada@example.com"}"#)).await.unwrap();
+/// assert_eq!(res.status(), StatusCode::OK);
+/// let res = app.oneshot(post(r#"{"name":"Ada","email":"ada@example.com","age":36}"#)).await.unwrap();
+/// assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+/// let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({
+///     "error": "Unprocessable Content",
+///     "message": "The request body has invalid fields.",
+///     "code": "INVALID_BODY",
+///     "details": [{"field": "age", "message": "This field is not allowed.", "code": "UNKNOWN_FIELD"}],
+/// }));
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[must_use]
@@ -90,9 +112,11 @@ pub struct Json<T>(pub T);
 /// `INVALID_QUERY` with a `details` entry naming the parameter.
 ///
 /// ```
-/// use axum::{routing::get, Router};
+/// use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
 /// use axum_api_error::Query;
 /// use serde::Deserialize;
+/// use serde_json::{json, Value};
+/// use tower::ServiceExt;
 ///
 /// #[derive(Deserialize)]
 /// struct Page { page: Option<u32>, limit: Option<u32> }
@@ -101,10 +125,19 @@ pub struct Json<T>(pub T);
 ///     format!("page {} of {}", p.page.unwrap_or(1), p.limit.unwrap_or(20))
 /// }
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let app: Router = Router::new().route("/users", get(list));
-/// // GET /users?page=abc answers 400:
-/// // {"error":"Bad Request","message":"The query string is invalid.","code":"INVALID_QUERY",
-/// //  "details":[{"field":"page","message":"Invalid digit found in string.","code":"INVALID_VALUE"}]}
+/// let res = app.oneshot(Request::get("/users?page=abc").body(Body::empty()).unwrap()).await.unwrap();
+/// assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+/// let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({
+///     "error": "Bad Request",
+///     "message": "The query string is invalid.",
+///     "code": "INVALID_QUERY",
+///     "details": [{"field": "page", "message": "Invalid digit found in string.", "code": "INVALID_VALUE"}],
+/// }));
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Query<T>(pub T);
@@ -130,17 +163,28 @@ where
 /// the server: 500.
 ///
 /// ```
-/// use axum::{routing::get, Router};
+/// use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
 /// use axum_api_error::Path;
+/// use serde_json::{json, Value};
+/// use tower::ServiceExt;
 ///
 /// async fn show(Path(id): Path<u64>) -> String {
 ///     id.to_string()
 /// }
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let app: Router = Router::new().route("/users/{id}", get(show));
-/// // GET /users/abc answers 400:
-/// // {"error":"Bad Request","message":"The path parameter `id` is invalid.","code":"INVALID_PATH",
-/// //  "details":[{"field":"id","message":"Must be a non-negative integer; got `abc`.","code":"INVALID_VALUE"}]}
+/// let res = app.oneshot(Request::get("/users/abc").body(Body::empty()).unwrap()).await.unwrap();
+/// assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+/// let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({
+///     "error": "Bad Request",
+///     "message": "The path parameter `id` is invalid.",
+///     "code": "INVALID_PATH",
+///     "details": [{"field": "id", "message": "Expected a non-negative integer.", "code": "INVALID_VALUE"}],
+/// }));
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Path<T>(pub T);
@@ -153,20 +197,77 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+        match <axum::extract::Path<T> as FromRequestParts<S>>::from_request_parts(parts, state)
+            .await
+        {
             Ok(axum::extract::Path(value)) => Ok(Self(value)),
-            Err(rejection) => {
-                // axum names the parameter of a tuple by its position, and not at all
-                // for a one-value `Path<T>`: the route's names say which it was.
-                let raw = RawPathParams::from_request_parts(parts, state).await.ok();
-                let keys: Vec<&str> = raw
-                    .iter()
-                    .flat_map(|raw| raw.iter().map(|(k, _)| k))
-                    .collect();
-                Err(path_error(&rejection, &keys).with_source(rejection))
-            }
+            Err(rejection) => Err(path_rejection(parts, state, rejection).await),
         }
     }
+}
+
+/// `Option<Path<T>>`, exactly as axum 0.8's: `None` on a route without parameters
+/// (so one handler serves `/users` and `/users/{id}`), else the value or the
+/// rejection of [`Path`].
+///
+/// ```
+/// use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
+/// use axum_api_error::Path;
+/// use tower::ServiceExt;
+///
+/// async fn users(id: Option<Path<u64>>) -> String {
+///     id.map_or("all".to_owned(), |Path(id)| id.to_string())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let app = Router::new().route("/users", get(users)).route("/users/{id}", get(users));
+/// let get = |uri| Request::get(uri).body(Body::empty()).unwrap();
+/// let body = |res: axum::response::Response| async {
+///     axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap()
+/// };
+/// assert_eq!(body(app.clone().oneshot(get("/users")).await.unwrap()).await, "all");
+/// assert_eq!(body(app.clone().oneshot(get("/users/7")).await.unwrap()).await, "7");
+/// let bad = app.oneshot(get("/users/abc")).await.unwrap();
+/// assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+/// # }
+/// ```
+impl<T, S> OptionalFromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send + 'static,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        let value = <axum::extract::Path<T> as OptionalFromRequestParts<S>>::from_request_parts(
+            parts, state,
+        )
+        .await;
+        match value {
+            Ok(value) => Ok(value.map(|axum::extract::Path(value)| Self(value))),
+            Err(rejection) => Err(path_rejection(parts, state, rejection).await),
+        }
+    }
+}
+
+/// The [`ApiError`] of a path that did not deserialize. axum names the parameter of
+/// a tuple by its position, and not at all for a one-value `Path<T>`: the route's
+/// names say which it was.
+async fn path_rejection<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    rejection: PathRejection,
+) -> ApiError {
+    let raw = RawPathParams::from_request_parts(parts, state).await.ok();
+    let keys: Vec<&str> = raw
+        .iter()
+        .flat_map(|raw| raw.iter().map(|(k, _)| k))
+        .collect();
+    path_error(&rejection, &keys).with_source(rejection)
 }
 
 /// A URL-encoded form, like [`axum::Form`], whose rejection is an [`ApiError`]: 415
@@ -174,9 +275,11 @@ where
 /// the field (400 `INVALID_QUERY` for a GET, whose form is the query string).
 ///
 /// ```
-/// use axum::{routing::post, Router};
+/// use axum::{body::Body, http::{Request, StatusCode}, routing::post, Router};
 /// use axum_api_error::Form;
 /// use serde::Deserialize;
+/// use serde_json::{json, Value};
+/// use tower::ServiceExt;
 ///
 /// #[derive(Deserialize)]
 /// struct Login { user: String, remember: bool }
@@ -185,7 +288,23 @@ where
 ///     format!("{} {}", f.user, f.remember)
 /// }
 ///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 /// let app: Router = Router::new().route("/login", post(login));
+/// let req = Request::post("/login")
+///     .header("content-type", "application/x-www-form-urlencoded")
+///     .body(Body::from("user=ada&remember=maybe"))
+///     .unwrap();
+/// let res = app.oneshot(req).await.unwrap();
+/// assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+/// let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), json!({
+///     "error": "Unprocessable Content",
+///     "message": "The form has invalid fields.",
+///     "code": "INVALID_BODY",
+///     "details": [{"field": "remember", "message": "Expected `true` or `false`.", "code": "INVALID_VALUE"}],
+/// }));
+/// # }
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[must_use]
@@ -229,7 +348,7 @@ macro_rules! body_impls {
 
             async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
                 let post = req.method() == Method::POST;
-                match $($axum)::+::<T>::from_request(req, state).await {
+                match <$($axum)::+<T> as FromRequest<S>>::from_request(req, state).await {
                     Ok(axum_value) => Ok(Self(axum_value.0)),
                     Err(rejection) => Err(for_post(ApiError::from(rejection), post)),
                 }
@@ -245,6 +364,46 @@ macro_rules! body_impls {
 }
 
 body_impls!(Json => axum::Json, Form => axum::Form);
+
+/// `Option<Json<T>>`, exactly as axum 0.8's: `None` when the request has no
+/// `Content-Type` at all, else the value or the rejection of [`Json`] (a
+/// `Content-Type` that is not JSON is still a 415). `Form` and `Query` have no
+/// optional form, as in axum.
+///
+/// ```
+/// use axum::{body::Body, http::{Request, StatusCode}, routing::post, Router};
+/// use axum_api_error::Json;
+/// use serde_json::Value;
+/// use tower::ServiceExt;
+///
+/// async fn patch(body: Option<Json<Value>>) -> String {
+///     body.map_or("nothing".to_owned(), |Json(v)| v.to_string())
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let app = Router::new().route("/", post(patch));
+/// let empty = app.clone().oneshot(Request::post("/").body(Body::empty()).unwrap()).await.unwrap();
+/// assert_eq!(axum::body::to_bytes(empty.into_body(), usize::MAX).await.unwrap(), "nothing");
+/// let text = Request::post("/").header("content-type", "text/plain").body(Body::from("x")).unwrap();
+/// assert_eq!(app.oneshot(text).await.unwrap().status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+/// # }
+/// ```
+impl<T, S> OptionalFromRequest<S> for Json<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let post = req.method() == Method::POST;
+        match <axum::Json<T> as OptionalFromRequest<S>>::from_request(req, state).await {
+            Ok(value) => Ok(value.map(|axum::Json(value)| Self(value))),
+            Err(rejection) => Err(for_post(ApiError::from(rejection), post)),
+        }
+    }
+}
 
 /// A 415 answered to a POST names its media types in `Accept-Post` too.
 fn for_post(error: ApiError, post: bool) -> ApiError {

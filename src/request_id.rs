@@ -6,8 +6,11 @@
 //! else, then hands it to handlers through the request extensions:
 //!
 //! ```
-//! use axum::{routing::get, Router};
+//! use axum::{body::Body, http::Request, routing::get, Router};
 //! use axum_api_error::{ApiErrorLayer, RequestId};
+//! use tower::ServiceExt;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
 //!
 //! async fn handler(id: RequestId) -> String {
 //!     format!("your request id is {id}")
@@ -16,6 +19,14 @@
 //! let app: Router = Router::new()
 //!     .route("/", get(handler))
 //!     .layer(ApiErrorLayer::new());
+//! let req = |id| Request::get("/").header("x-request-id", id).body(Body::empty()).unwrap();
+//! let res = app.clone().oneshot(req("req-42")).await.unwrap();
+//! let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+//! assert_eq!(body, "your request id is req-42");
+//! // An unsafe id is replaced by a fresh UUID.
+//! let res = app.oneshot(req("<script>")).await.unwrap();
+//! assert_eq!(res.headers()["x-request-id"].len(), 36);
+//! # }
 //! ```
 
 use std::{

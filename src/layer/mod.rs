@@ -42,9 +42,10 @@ pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 ///      `text/plain` body is rewritten into the same shape with a stable `code`,
 ///      keeping its headers (axum's `Allow`, a `Retry-After`, which the body then
 ///      states too) but those about the body it replaces (`Content-Encoding`, `ETag`,
-///      ...); a 4xx text becomes the `message`, a 5xx text only reaches the log (a
-///      long or unbounded text is dropped unread). A body the app chose itself (JSON,
-///      HTML) is left alone;
+///      ...). axum's own rejection texts, which may quote the request, get a fixed
+///      message for their code; any other 4xx text (the app's own) becomes the
+///      `message`; a 5xx text only reaches the log (a long or unbounded text is
+///      dropped unread). A body the app chose itself (JSON, HTML) is left alone;
 ///    - headers the status requires are filled in where missing, and every body the
 ///      layer renders is `Cache-Control: no-store` (it carries this request's id);
 ///    - the error is logged once: 5xx at `error` with the source chain, 4xx at `debug`.
@@ -56,12 +57,20 @@ pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 /// Either with [`Router::layer`](axum::Router::layer):
 ///
 /// ```
-/// use axum::{routing::get, Router};
+/// use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
 /// use axum_api_error::ApiErrorLayer;
+/// use tower::ServiceExt;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 ///
 /// let app: Router = Router::new()
 ///     .route("/", get(|| async { "hi" }))
 ///     .layer(ApiErrorLayer::new());
+/// let req = Request::get("/").header("x-request-id", "req-1").body(Body::empty()).unwrap();
+/// let res = app.oneshot(req).await.unwrap();
+/// assert_eq!(res.status(), StatusCode::OK);
+/// assert_eq!(res.headers()["x-request-id"], "req-1");
+/// # }
 /// ```
 ///
 /// or around the whole `Router`, as a service, which is cheaper: `Router::layer`
@@ -70,16 +79,23 @@ pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 /// BENCHMARKS.md for the figures):
 ///
 /// ```
-/// use axum::{routing::get, Router};
+/// use axum::{body::Body, http::{Request, StatusCode}, routing::get, Router};
 /// use axum_api_error::ApiErrorLayer;
-/// use tower::Layer;
+/// use tower::{Layer, ServiceExt};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 ///
 /// let router: Router = Router::new().route("/", get(|| async { "hi" }));
 /// let app = ApiErrorLayer::new().layer(router);
-/// # async {
+/// // axum's own empty 404, in the error shape:
+/// let res = app.clone().oneshot(Request::get("/nope").body(Body::empty()).unwrap()).await.unwrap();
+/// assert_eq!(res.status(), StatusCode::NOT_FOUND);
+/// assert_eq!(res.headers()["content-type"], "application/json");
+/// # let _ = async {
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
 /// axum::serve(listener, tower::make::Shared::new(app)).await.unwrap();
 /// # };
+/// # }
 /// ```
 ///
 /// Around the whole `Router` the layer runs before routing, so it cannot tell a
@@ -91,28 +107,63 @@ pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 /// The defaults suit most APIs:
 ///
 /// ```
-/// use axum_api_error::ApiErrorLayer;
+/// use axum::{body::Body, http::Request, routing::get, Router};
+/// use axum_api_error::{ApiError, ApiErrorLayer};
+/// use tower::ServiceExt;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 ///
-/// let layer = ApiErrorLayer::new(); // X-Request-Id, JSON, `Bearer`, Retry-After 60
+/// // X-Request-Id, JSON, `Bearer`, Retry-After 60:
+/// let app = Router::new()
+///     .route("/private", get(|| async { ApiError::unauthorized() }))
+///     .route("/busy", get(|| async { ApiError::service_unavailable() }))
+///     .layer(ApiErrorLayer::new());
+/// let get = |uri| Request::get(uri).body(Body::empty()).unwrap();
+/// let res = app.clone().oneshot(get("/private")).await.unwrap();
+/// assert_eq!(res.headers()["www-authenticate"], "Bearer");
+/// assert_eq!(res.headers()["content-type"], "application/json");
+/// assert!(res.headers().contains_key("x-request-id"));
+/// let res = app.oneshot(get("/busy")).await.unwrap();
+/// assert_eq!(res.headers()["retry-after"], "60");
+/// # }
 /// ```
 ///
 /// and each can be changed:
 ///
 /// ```
-/// use std::time::Duration;
-/// use axum_api_error::{ApiErrorLayer, headers::Challenge, wire::ErrorFormat};
+/// use std::{sync::{atomic::{AtomicUsize, Ordering}, Arc}, time::Duration};
+/// use axum::{body::Body, http::Request, routing::get, Router};
+/// use axum_api_error::{ApiError, ApiErrorLayer, headers::Challenge, wire::ErrorFormat};
 /// use http::HeaderName;
+/// use tower::ServiceExt;
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
 ///
+/// let errors = Arc::new(AtomicUsize::new(0));
+/// let counted = Arc::clone(&errors);
 /// let layer = ApiErrorLayer::new()
 ///     .with_header_name(HeaderName::from_static("x-correlation-id"))
 ///     .with_format(ErrorFormat::Problem)
 ///     .with_challenge(Challenge::bearer().realm("api"))
 ///     .with_retry_after(Duration::from_secs(30))
 ///     .with_docs_base("https://api.example.com/errors/")
-///     .on_error(|event| {
+///     .on_error(move |event| {
 ///         // Count errors by status and code in your metrics.
-///         let _ = (event.status(), event.code(), event.request_id());
+///         assert_eq!((event.status().as_u16(), event.code()), (401, Some("UNAUTHORIZED")));
+///         counted.fetch_add(1, Ordering::Relaxed);
 ///     });
+/// let app = Router::new()
+///     .route("/private", get(|| async { ApiError::unauthorized() }))
+///     .layer(layer);
+/// let res = app.oneshot(Request::get("/private").body(Body::empty()).unwrap()).await.unwrap();
+/// assert_eq!(res.headers()["www-authenticate"], r#"Bearer realm="api""#);
+/// assert_eq!(res.headers()["content-type"], "application/problem+json");
+/// assert!(res.headers().contains_key("x-correlation-id"));
+/// let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+/// let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+/// assert_eq!(body["type"], "https://api.example.com/errors/UNAUTHORIZED");
+/// assert_eq!(errors.load(Ordering::Relaxed), 1);
+/// # }
 /// ```
 #[derive(Debug, Clone)]
 #[must_use]

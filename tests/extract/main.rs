@@ -20,6 +20,7 @@ mod conversions;
 mod form;
 mod json;
 mod layer;
+mod optional;
 mod path;
 mod query;
 mod responses;
