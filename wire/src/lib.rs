@@ -24,6 +24,8 @@
 //! assert_eq!(RetryAfter::parse("30"), Some(RetryAfter::secs(30)));
 //! ```
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 mod body;
 mod retry_after;
 pub mod status;
