@@ -69,7 +69,7 @@ fn app() -> Router {
     Router::new()
         .route("/users", axum::routing::post(create_user))
         .route("/users/{id}", get(get_user))
-        .layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().realm("api")))
+        .layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().with_realm("api")))
 }
 
 #[tokio::main]

@@ -62,7 +62,7 @@ use axum_core::response::{IntoResponse, Response};
 use http::{request::Parts, Method};
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{convert::path_error, ApiError};
+use crate::{convert::path_error, ApiError, ErrorKind};
 
 /// JSON request and response bodies, like [`axum::Json`], whose rejection is an
 /// [`ApiError`]: 415 without a JSON `Content-Type` (with `Accept`, and `Accept-Post` on
@@ -407,7 +407,7 @@ where
 
 /// A 415 answered to a POST names its media types in `Accept-Post` too.
 fn for_post(error: ApiError, post: bool) -> ApiError {
-    if post {
+    if post && error.kind() == ErrorKind::UnsupportedMediaType {
         error.with_accept_post()
     } else {
         error

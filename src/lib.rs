@@ -1,8 +1,8 @@
 //! Correct, consistent error responses for [axum](https://docs.rs/axum) and tower.
 //!
-//! Return [`ApiError`] from handlers and add [`ApiErrorLayer`]. Each variant is one
-//! HTTP status (RFC 9110) and carries what that status needs, so the response always
-//! has the right status, the headers the status requires (`WWW-Authenticate`,
+//! Return [`ApiError`] from handlers and add [`ApiErrorLayer`]. Each constructor is
+//! one HTTP status (RFC 9110) and the error carries what that status needs, so the
+//! response always has the right status, the headers the status requires (`WWW-Authenticate`,
 //! `Allow`, `Retry-After`, ...) and one JSON body with a `requestId`, or its RFC 9457
 //! problem-details form when the client's `Accept` prefers it. The layer gives every
 //! failure of the framework (axum's rejections, 404, 405, 413, timeouts, panics) the

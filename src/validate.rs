@@ -59,7 +59,7 @@ use std::{borrow::Cow, ops::Deref};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
 
-use crate::{wire::FieldError, ApiError};
+use crate::{error::checked_field_error, wire::FieldError, ApiError};
 
 /// Field errors collected rule by rule, then made one [`ApiError`]: a 422 with
 /// [`FieldErrors::into_result`], any other error (a 400 for a query string, say)
@@ -113,7 +113,7 @@ impl FieldErrors {
         message: impl Into<Cow<'static, str>>,
         code: impl Into<Cow<'static, str>>,
     ) -> &mut Self {
-        self.0.push(FieldError::new(field, message, code));
+        self.0.push(checked_field_error(field, message, code));
         self
     }
 
@@ -210,8 +210,13 @@ pub trait ValidateFields {
 }
 
 /// An extractor (`Json<T>`, `Form<T>`, `Query<T>`, ...) whose value is then
-/// validated with its [`ValidateFields`] impl: a 422 with every failing field, after
-/// the inner extractor's own rejections.
+/// validated with its [`ValidateFields`] impl: a 422 `VALIDATION_FAILED` with every
+/// failing field, after the inner extractor's own rejections (which keep their
+/// status: a query string that does not deserialize is still a 400).
+///
+/// A failing rule is a 422 whatever the extractor. Where a 400 reads better (paging
+/// parameters, say), validate in the handler instead:
+/// `FieldErrors::of(&params).into_result_with(|| ApiError::bad_request(..))?`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Valid<E>(pub E);
 

@@ -50,6 +50,23 @@
 //! | a path parameter that does not parse | `Expected a non-negative integer.` (and so on, by its type) | `INVALID_VALUE` |
 //! | anything else (a custom error, an untagged enum) | `Invalid value.` | `INVALID_VALUE` |
 //!
+//! A `details[].field` names the field by its path in the request; for an unknown
+//! field that is the key the client sent, which is how the client finds it.
+//!
+//! # Best effort
+//!
+//! axum keeps its rejections' inner errors private and words their texts as it
+//! likes, and serde words its errors freely too. What this module reads out of them
+//! (the serde error inside a `JsonRejection`, `QueryRejection` or `FormRejection`,
+//! reached by downcasting its source chain; the wording of serde's and serde_json's
+//! errors; the texts of axum's rejections that [`ApiErrorLayer`](crate::ApiErrorLayer)
+//! rewrites) is checked against the versions in this crate's `Cargo.lock` (axum
+//! 0.8.9, serde_json 1.0.154), with a test per text that produces it with the real
+//! crate, so that an upgrade which rewords one fails a test here. In an app that
+//! resolves a later axum 0.8 release which words a rejection otherwise, that text
+//! is no longer recognised: the `details` entry is missing, the code is the status's
+//! default, and the layer takes axum's text for the app's own (its message).
+//!
 //! ```
 //! use axum_api_error::ApiError;
 //! use http::StatusCode;
@@ -84,6 +101,8 @@ mod messages;
 /// How long a client should wait before retrying a dependency that refused it.
 const DEPENDENCY_RETRY_AFTER: Duration = Duration::from_secs(30);
 
+/// axum's `Json` rejection: 415, 400 `INVALID_JSON`, 422 `INVALID_BODY` naming the
+/// field, or 413 (the [`convert`](self) table).
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
@@ -102,12 +121,15 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// axum's `Query` rejection: 400 `INVALID_QUERY` naming the parameter.
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         query_error(&rejection).with_source(rejection)
     }
 }
 
+/// axum's `Form` rejection: 415, 422 `INVALID_BODY` naming the field (400
+/// `INVALID_QUERY` for a `GET` form), or 413.
 impl From<FormRejection> for ApiError {
     fn from(rejection: FormRejection) -> Self {
         match rejection {
@@ -131,12 +153,16 @@ impl From<FormRejection> for ApiError {
     }
 }
 
+/// axum's `Path` rejection: 400 `INVALID_PATH` naming the parameter (by its
+/// position in a tuple: use the crate's [`Path`](crate::Path) for its name).
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         path_error(&rejection, &[]).with_source(rejection)
     }
 }
 
+/// axum's `Bytes` rejection: 413 over the limit, 408 when the body was too slow,
+/// else 400 `INVALID_BODY`.
 impl From<BytesRejection> for ApiError {
     fn from(rejection: BytesRejection) -> Self {
         match rejection {
@@ -146,6 +172,7 @@ impl From<BytesRejection> for ApiError {
     }
 }
 
+/// A body axum could not buffer: 413 over the limit, else as [`BytesRejection`].
 impl From<FailedToBufferBody> for ApiError {
     fn from(rejection: FailedToBufferBody) -> Self {
         match rejection {
@@ -155,6 +182,7 @@ impl From<FailedToBufferBody> for ApiError {
     }
 }
 
+/// `serde_json::Error`: a 500 (see the method's docs).
 impl From<serde_json::Error> for ApiError {
     /// A 500, with the error as its source and nothing of it sent: behind `?` in a
     /// handler, a serde_json error is most often the server's own (a value that does
@@ -167,6 +195,9 @@ impl From<serde_json::Error> for ApiError {
     }
 }
 
+/// `std::io::Error` of a call the handler made: 503 `DEPENDENCY_UNAVAILABLE` with
+/// `Retry-After: 30` when the connection was refused, reset or aborted, 504 when it
+/// timed out, else a 500; the error is the source, never sent.
 impl From<io::Error> for ApiError {
     fn from(err: io::Error) -> Self {
         io_error(&err)
@@ -175,6 +206,7 @@ impl From<io::Error> for ApiError {
     }
 }
 
+/// A boxed error: classified by the first error of a known kind in its chain.
 impl From<BoxError> for ApiError {
     /// The first error of a known kind in the source chain decides (a tower
     /// `Elapsed` inside a `hyper` error is still a 504); anything else is a 500.
@@ -185,6 +217,7 @@ impl From<BoxError> for ApiError {
     }
 }
 
+/// tower's timeout: 504 `GATEWAY_TIMEOUT`.
 #[cfg(feature = "tower")]
 impl From<tower::timeout::error::Elapsed> for ApiError {
     fn from(err: tower::timeout::error::Elapsed) -> Self {
@@ -192,6 +225,7 @@ impl From<tower::timeout::error::Elapsed> for ApiError {
     }
 }
 
+/// tower's load shedding: 503 `OVERLOADED` with `Retry-After: 1`.
 #[cfg(feature = "tower")]
 impl From<tower::load_shed::error::Overloaded> for ApiError {
     fn from(err: tower::load_shed::error::Overloaded) -> Self {

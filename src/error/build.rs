@@ -1,11 +1,5 @@
-//! Building an [`ApiError`]: the constructors and the chainable setters.
-//!
-//! One naming rule: `with_x` sets `x`, replacing what was set before; `add_x`
-//! appends one more `x` to a list. Each consumes the error and returns it, so they
-//! chain. A setter that has no meaning for the error's status (a challenge on a
-//! 404) and a value that cannot be sent (a code with no letter or digit) change
-//! nothing and log a `tracing` warning: they are bugs in the app, which a test or
-//! the logs will show, and an error response is no place to panic.
+//! Building an [`ApiError`]: the constructors and the chainable setters (the naming
+//! rule and the warning policy are on [`ApiError`]'s docs).
 
 use std::borrow::Cow;
 
@@ -377,7 +371,9 @@ impl ApiError {
         message: impl Into<Cow<'static, str>>,
         code: impl Into<Cow<'static, str>>,
     ) -> Self {
-        self.0.details.push(FieldError::new(field, message, code));
+        self.0
+            .details
+            .push(checked_field_error(field, message, code));
         self
     }
 
@@ -416,9 +412,9 @@ impl ApiError {
     /// let malformed = ApiError::bad_request("The Authorization header is malformed.")
     ///     .with_challenge(
     ///         Challenge::bearer()
-    ///             .realm("api")
-    ///             .error(BearerError::InvalidRequest)
-    ///             .error_description("Bearer needs exactly one token"),
+    ///             .with_realm("api")
+    ///             .with_error(BearerError::InvalidRequest)
+    ///             .with_error_description("Bearer needs exactly one token"),
     ///     );
     /// assert_eq!(
     ///     malformed.into_response().headers()["www-authenticate"],
@@ -495,4 +491,18 @@ impl ApiError {
             "this setter has no meaning for the error's status: ignored"
         );
     }
+}
+
+/// [`FieldError::new`], with a `tracing` warning when `code` has no letter or digit
+/// (it is then sent as `INVALID_VALUE`).
+pub(crate) fn checked_field_error(
+    field: impl Into<Cow<'static, str>>,
+    message: impl Into<Cow<'static, str>>,
+    code: impl Into<Cow<'static, str>>,
+) -> FieldError {
+    let code = code.into();
+    if !code.bytes().any(|b| b.is_ascii_alphanumeric()) {
+        tracing::warn!("a field error code needs a letter or a digit: sent as INVALID_VALUE");
+    }
+    FieldError::new(field, message, code)
 }

@@ -19,6 +19,7 @@ use http::{Method, StatusCode};
 
 mod build;
 
+pub(crate) use self::build::checked_field_error;
 pub use api_error_wire::ErrorKind;
 
 use crate::{
@@ -64,6 +65,30 @@ pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 /// Every error response also has `Content-Type: application/json` (or
 /// `application/problem+json`), `Cache-Control: no-store` and `Vary: Accept`. The
 /// defaults come from one table, [`wire::StatusInfo`](crate::wire::StatusInfo).
+///
+/// # Setters
+///
+/// One rule names them: `with_x` sets `x`, replacing what was set before; `add_x`
+/// appends one more `x` to a list. Each consumes the error and returns it, so they
+/// chain, and each has an accessor of the name without `with_` (`message()`,
+/// `code()`, `docs()`, `challenge()`, `retry_after()`, `rate_limit()`,
+/// `accept_post()`; `details()` for the `add_` ones, `std::error::Error::source`
+/// for [`ApiError::with_source`]). A setter that has no meaning for the error's
+/// status (a challenge on a 404) and a value that cannot be sent (a code with no
+/// letter or digit) change nothing and log a `tracing` warning: they are bugs in the
+/// app, which a test or the logs will show, and an error response is no place to
+/// panic.
+///
+/// ```
+/// use axum_api_error::{headers::Challenge, ApiError, ErrorKind};
+///
+/// let err = ApiError::not_found()
+///     .with_message("No user has this id.")
+///     .with_challenge(Challenge::bearer()); // a 404 sends none: ignored, with a warning
+/// assert_eq!(err.kind(), ErrorKind::NotFound);
+/// assert_eq!(err.message(), "No user has this id.");
+/// assert_eq!(err.challenge(), None);
+/// ```
 ///
 /// The client sees `message`, never the source: a 5xx body says only its status's
 /// default sentence (or the one you set with [`ApiError::with_message`]), and the
@@ -403,7 +428,9 @@ pub(crate) fn chain<'a>(
     std::iter::successors(Some(err), |e: &&'a (dyn StdError + 'static)| (*e).source())
 }
 
-/// The error and its source chain on one line: `outer: inner: innermost`.
+/// The error and its source chain on one line: `outer: inner: innermost`. A source
+/// whose text the error before it already quotes (many errors' `Display` includes
+/// their source's) is not written again.
 pub(crate) struct Chain<'a>(pub(crate) &'a (dyn StdError + 'static));
 
 impl Chain<'_> {
@@ -415,9 +442,14 @@ impl Chain<'_> {
 
 impl fmt::Display for Chain<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)?;
+        let mut previous = self.0.to_string();
+        f.write_str(&previous)?;
         for e in self.sources() {
-            write!(f, ": {e}")?;
+            let text = e.to_string();
+            if !previous.contains(&text) {
+                write!(f, ": {text}")?;
+            }
+            previous = text;
         }
         Ok(())
     }
@@ -439,6 +471,16 @@ mod tests {
         assert_eq!(Chain(&err).to_string(), "internal error: outer: inner");
         let err = ApiError::conflict("x").with_source("unique violation");
         assert_eq!(Chain(&err).to_string(), "conflict: unique violation");
+        // A source quoted by the error before it is written once.
+        #[derive(Debug, thiserror::Error)]
+        #[error("parsing failed: {0}")]
+        struct Quoting(#[source] std::io::Error);
+        let err =
+            ApiError::bad_request("x").with_source(Quoting(std::io::Error::other("bad digit")));
+        assert_eq!(
+            Chain(&err).to_string(),
+            "bad request: parsing failed: bad digit"
+        );
         assert!(StdError::source(&ApiError::not_found()).is_none());
     }
 

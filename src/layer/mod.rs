@@ -1,5 +1,30 @@
 //! [`ApiErrorLayer`]: the tower layer, its service and its future, the event its
 //! `on_error` hook sees, and the defaults it starts from.
+//!
+//! Wrapped around a whole `Router`, the app is an [`ApiErrorService<Router>`]; serve
+//! it with axum's `into_make_service` (naming the request type, which the service
+//! alone does not fix):
+//!
+//! ```
+//! use axum::{body::Body, extract::Request, http::StatusCode, routing::get, Router};
+//! use axum_api_error::{layer::ApiErrorService, ApiErrorLayer};
+//! use tower::{Layer, ServiceExt};
+//!
+//! fn app() -> ApiErrorService<Router> {
+//!     ApiErrorLayer::new().layer(Router::new().route("/", get(|| async { "hi" })))
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let res = app().oneshot(Request::get("/nope").body(Body::empty()).unwrap()).await.unwrap();
+//! assert_eq!(res.status(), StatusCode::NOT_FOUND);
+//! assert_eq!(res.headers()["content-type"], "application/json");
+//! # let _ = async {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//! axum::serve(listener, axum::ServiceExt::<Request>::into_make_service(app())).await.unwrap();
+//! # };
+//! # }
+//! ```
 
 mod future;
 mod normalise;
@@ -48,7 +73,22 @@ pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 ///      dropped unread). A body the app chose itself (JSON, HTML) is left alone;
 ///    - headers the status requires are filled in where missing, and every body the
 ///      layer renders is `Cache-Control: no-store` (it carries this request's id);
-///    - the error is logged once: 5xx at `error` with the source chain, 4xx at `debug`.
+///    - the error is logged once: 5xx at `error` with the source chain, 4xx at `debug`
+///      (both need a `tracing` subscriber, such as `tracing_subscriber::fmt().init()`).
+///
+/// Recognising axum's rejection texts is best effort against the axum in this
+/// crate's `Cargo.lock`; [`convert`](crate::convert#best-effort) says what a later
+/// wording changes.
+///
+/// # The format
+///
+/// Each of `application/json` and `application/problem+json` gets the quality of the
+/// most specific media range of the request's `Accept` that matches it
+/// (`application/problem+json` beats `application/*` beats `*/*`); the higher
+/// quality wins. A tie, or an `Accept` that names neither, goes to the configured
+/// default ([`ApiErrorLayer::with_format`]), unless one of the two was refused
+/// outright (`;q=0`) and the other was not: the other wins then. Malformed ranges
+/// are skipped, never an error; an `Accept` that is not UTF-8 is ignored.
 ///
 /// A success response is only given its `X-Request-Id`.
 ///
@@ -93,7 +133,8 @@ pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 /// assert_eq!(res.headers()["content-type"], "application/json");
 /// # let _ = async {
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-/// axum::serve(listener, tower::make::Shared::new(app)).await.unwrap();
+/// let make = axum::ServiceExt::<axum::extract::Request>::into_make_service(app);
+/// axum::serve(listener, make).await.unwrap();
 /// # };
 /// # }
 /// ```
@@ -144,7 +185,7 @@ pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 /// let layer = ApiErrorLayer::new()
 ///     .with_header_name(HeaderName::from_static("x-correlation-id"))
 ///     .with_format(ErrorFormat::Problem)
-///     .with_challenge(Challenge::bearer().realm("api"))
+///     .with_challenge(Challenge::bearer().with_realm("api"))
 ///     .with_retry_after(Duration::from_secs(30))
 ///     .with_docs_base("https://api.example.com/errors/")
 ///     .on_error(move |event| {
@@ -247,7 +288,7 @@ impl ApiErrorLayer {
     }
 
     /// The challenge of a 401 that names none (`Bearer` by default), e.g.
-    /// `Challenge::bearer().realm("api")`.
+    /// `Challenge::bearer().with_realm("api")`.
     pub fn with_challenge(mut self, challenge: Challenge) -> Self {
         self.config().defaults.challenge = challenge;
         self

@@ -22,7 +22,7 @@ use crate::{
     headers::{RetryAfter, ACCEPT_POST},
     negotiate::negotiate,
     render::RenderContext,
-    ApiError, RequestId,
+    ApiError, ErrorKind, RequestId,
 };
 
 /// What the layer knows of the request once the inner service has it.
@@ -133,7 +133,11 @@ pub(super) fn finish_text(
     // 413) it states the same, both written by the error; one that does not parse is
     // replaced by the layer's.
     if let Some(value) = parts.headers.get(RETRY_AFTER) {
-        if let Some(retry_after) = RetryAfter::from_header_value(value) {
+        let carries_one = matches!(
+            error.kind(),
+            ErrorKind::PayloadTooLarge | ErrorKind::RateLimited | ErrorKind::ServiceUnavailable
+        );
+        if let (Some(retry_after), true) = (RetryAfter::from_header_value(value), carries_one) {
             error = error.with_retry_after(retry_after);
         }
         if error.retry_after().is_some() || RetryAfter::from_header_value(value).is_none() {

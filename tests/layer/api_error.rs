@@ -132,7 +132,7 @@ async fn api_error_unauthorized_gets_the_configured_challenge() {
             get(|| async { Err::<(), _>(ApiError::unauthorized()) }),
         )
     };
-    let layer = ApiErrorLayer::new().with_challenge(Challenge::bearer().realm("api"));
+    let layer = ApiErrorLayer::new().with_challenge(Challenge::bearer().with_realm("api"));
     for sent in both(app, &layer, || get_req("/me")).await {
         let id = sent.id();
         sent.assert_json_error(

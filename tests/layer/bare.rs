@@ -46,7 +46,7 @@ async fn bare_unauthorized_gets_default_challenge() {
 
 #[tokio::test]
 async fn bare_unauthorized_gets_configured_challenge() {
-    let layer = ApiErrorLayer::new().with_challenge(Challenge::bearer().realm("api"));
+    let layer = ApiErrorLayer::new().with_challenge(Challenge::bearer().with_realm("api"));
     for sent in both(bare_app, &layer, || get_req("/unauthorized")).await {
         let id = sent.id();
         sent.assert_json_error(

@@ -189,3 +189,84 @@ fn nested_layers_finish_a_bare_status_once() {
 fn nested_layers_finish_an_app_json_error_once() {
     assert_nested_layers_finish_once("/own-json");
 }
+
+/// A client's bad body is the client's fault: one DEBUG line, no WARN (which would
+/// let any client fill the logs), and serde's text (which quotes the value) is in
+/// that line, once, never in the response.
+#[test]
+fn a_bad_json_body_is_one_debug_line_and_no_warning() {
+    async fn create(axum_api_error::Json(v): axum_api_error::Json<NewUser>) -> String {
+        v.name
+    }
+    #[derive(serde::Deserialize)]
+    struct NewUser {
+        name: String,
+    }
+    for placement in PLACEMENTS {
+        let app = Router::new().route("/users", axum::routing::post(create));
+        let req = axum::http::Request::post("/users")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(r#"{"name": 42}"#))
+            .unwrap();
+        let (sent, lines) = with_logs(send(placement, app, &ApiErrorLayer::new(), req));
+        sent.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(!sent.text().contains("42"), "{}", sent.text());
+        assert!(at_level(&lines, "WARN").is_empty(), "{lines:#?}");
+        assert_eq!(lines.len(), 1, "{placement:?}: {lines:#?}");
+        assert_eq!(
+            lines[0].matches("invalid type: integer `42`").count(),
+            1,
+            "{}",
+            lines[0]
+        );
+    }
+}
+
+/// A setter the status has no use for, and a code that cannot be sent, change
+/// nothing and say so in a WARN line: a bug in the app shows in its logs.
+#[test]
+fn setters_without_meaning_for_the_status_log_a_warning() {
+    use axum_api_error::headers::{Challenge, RateLimit};
+    use std::time::Duration;
+    type Case = (&'static str, fn() -> ApiError);
+    let cases: [Case; 7] = [
+        ("with_challenge", || {
+            ApiError::not_found().with_challenge(Challenge::bearer())
+        }),
+        ("with_retry_after", || {
+            ApiError::conflict("x").with_retry_after(Duration::from_secs(1))
+        }),
+        ("with_rate_limit", || {
+            ApiError::service_unavailable().with_rate_limit(RateLimit::new(
+                1,
+                0,
+                Duration::from_secs(1),
+                Duration::from_secs(1),
+            ))
+        }),
+        ("with_accept_post", || ApiError::gone().with_accept_post()),
+        ("a letter or a digit", || ApiError::gone().with_code("!!!")),
+        ("a letter or a digit", || {
+            ApiError::validation().add_field_error("name", "Must be set.", "--")
+        }),
+        ("not a media type", || {
+            ApiError::unsupported_media_type(["application/json", "not a type"])
+        }),
+    ];
+    for (said, make) in cases {
+        let (err, lines) = with_logs(async move { make() });
+        let warnings = at_level(&lines, "WARN");
+        assert_eq!(warnings.len(), 1, "{said}: {lines:#?}");
+        assert!(warnings[0].contains(said), "{said}: {}", warnings[0]);
+        // Nothing of what was refused is sent.
+        assert!(err.challenge().is_none() && err.rate_limit().is_none() && !err.accept_post());
+    }
+    // A setter that means something logs nothing.
+    let (err, lines) = with_logs(async {
+        ApiError::unauthorized()
+            .with_challenge(Challenge::bearer())
+            .with_code("token-expired")
+    });
+    assert!(lines.is_empty(), "{lines:#?}");
+    assert_eq!(err.code(), "TOKEN_EXPIRED");
+}

@@ -31,7 +31,7 @@ proptest! {
         let expected = (spec.expected_scheme(), spec.expected_params());
         prop_assert_eq!(parsed.as_ref(), Some(&expected), "{:?}", value);
         for (name, v) in &expected.1 {
-            prop_assert_eq!(c.get(name), Some(v.as_str()));
+            prop_assert_eq!(c.param(name), Some(v.as_str()));
             // RFC 6750 §3: these Bearer values exclude `"` and `\` altogether.
             if c.scheme().eq_ignore_ascii_case("bearer")
                 && ["error", "error_description", "scope"]

@@ -80,7 +80,7 @@ pub(crate) enum SecretSpec {
     InternalLeaky(String),
     /// `.with_source(..)` a chain of `SecretChainLink`s, ending in a `LeakyDebugError`
     /// or not, on any 5xx.
-    CausedBy {
+    Source {
         ctor: Ctor,
         secrets: Vec<String>,
         leaky_tail: bool,
@@ -93,7 +93,7 @@ impl SecretSpec {
             Self::InternalStr(s) => ApiError::internal(s.clone()),
             Self::InternalIo(s) => ApiError::internal(std::io::Error::other(s.clone())),
             Self::InternalLeaky(s) => ApiError::internal(LeakyDebugError { secret: s.clone() }),
-            Self::CausedBy { ctor, .. } => ErrorSpec {
+            Self::Source { ctor, .. } => ErrorSpec {
                 ctor: ctor.clone(),
                 setters: Vec::new(),
             }
@@ -101,7 +101,7 @@ impl SecretSpec {
         };
         let err = apply_setters(err, setters);
         match self {
-            Self::CausedBy {
+            Self::Source {
                 secrets,
                 leaky_tail,
                 ..
@@ -174,7 +174,7 @@ pub(crate) fn secret_spec() -> impl Strategy<Value = SecretSpec> {
             prop::collection::vec(secret(), 1..4),
             any::<bool>()
         )
-            .prop_map(|(ctor, secrets, leaky_tail)| SecretSpec::CausedBy {
+            .prop_map(|(ctor, secrets, leaky_tail)| SecretSpec::Source {
                 ctor,
                 secrets,
                 leaky_tail
@@ -182,11 +182,11 @@ pub(crate) fn secret_spec() -> impl Strategy<Value = SecretSpec> {
     ]
 }
 
-/// Setters that carry no secret (and keep the source: no `caused_by`).
+/// Setters that carry no secret (and keep the source: no `with_source`).
 pub(crate) fn harmless_setters() -> impl Strategy<Value = Vec<Setter>> {
     prop::collection::vec(
         setter().prop_filter("keeps the secret source", |s| {
-            !matches!(s, Setter::CausedBy(_))
+            !matches!(s, Setter::Source(_))
         }),
         0..4,
     )

@@ -79,7 +79,7 @@ impl RateLimitSpec {
     pub(crate) fn build(&self) -> RateLimit {
         let limit = RateLimit::new(self.limit, self.remaining, self.window, self.reset_after);
         match &self.policy {
-            Some(policy) => limit.policy(policy),
+            Some(policy) => limit.with_policy(policy),
             None => limit,
         }
     }
@@ -142,26 +142,26 @@ impl ChallengeSpec {
             } => {
                 let mut c = Challenge::bearer();
                 if let Some(realm) = realm {
-                    c = c.realm(realm);
+                    c = c.with_realm(realm);
                 }
                 if let Some(e) = error {
-                    c = c.error(BEARER_ERRORS[usize::from(*e) % 3]);
+                    c = c.with_error(BEARER_ERRORS[usize::from(*e) % 3]);
                 }
                 if let Some(d) = description {
-                    c = c.error_description(d);
+                    c = c.with_error_description(d);
                 }
                 if let Some(scope) = scope {
-                    c = c.scope(scope);
+                    c = c.with_scope(scope);
                 }
                 params
                     .iter()
-                    .fold(c, |c, (n, v)| c.param(n.clone(), v.as_str()))
+                    .fold(c, |c, (n, v)| c.with_param(n.clone(), v.as_str()))
             }
             Self::Custom { scheme, params } => {
                 let c = Challenge::new(scheme.clone()).unwrap_or_else(|_| Challenge::bearer());
                 params
                     .iter()
-                    .fold(c, |c, (n, v)| c.param(n.clone(), v.as_str()))
+                    .fold(c, |c, (n, v)| c.with_param(n.clone(), v.as_str()))
             }
         }
     }

@@ -94,9 +94,9 @@ async fn unauthorized_with_challenge() {
         make: || {
             ApiError::unauthorized().with_challenge(
                 Challenge::bearer()
-                    .realm("api")
-                    .error(BearerError::InvalidToken)
-                    .error_description("The access token expired"),
+                    .with_realm("api")
+                    .with_error(BearerError::InvalidToken)
+                    .with_error_description("The access token expired"),
             )
         },
         status: StatusCode::UNAUTHORIZED,
@@ -151,9 +151,9 @@ async fn forbidden_with_insufficient_scope_challenge() {
         make: || {
             ApiError::forbidden().with_challenge(
                 Challenge::bearer()
-                    .realm("api")
-                    .error(BearerError::InsufficientScope)
-                    .scope(["users:write", "users:read"]),
+                    .with_realm("api")
+                    .with_error(BearerError::InsufficientScope)
+                    .with_scope(["users:write", "users:read"]),
             )
         },
         status: StatusCode::FORBIDDEN,

@@ -34,7 +34,7 @@ fn every_variant() -> Vec<(&'static str, ApiError)> {
         (
             "Forbidden",
             ApiError::forbidden()
-                .with_challenge(Challenge::bearer().error(BearerError::InsufficientScope)),
+                .with_challenge(Challenge::bearer().with_error(BearerError::InsufficientScope)),
         ),
         ("NotFound", ApiError::not_found()),
         (

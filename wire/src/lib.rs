@@ -13,7 +13,7 @@
 //!
 //! // What a client received:
 //! let bytes = br#"{"error":"Too Many Requests","message":"Slow down.","code":"RATE_LIMITED","requestId":"req-1","retryAfter":30}"#;
-//! let body: ErrorBody<'_> = serde_json::from_slice(bytes).unwrap();
+//! let body: ErrorBody<'static> = serde_json::from_slice(bytes).unwrap();
 //! assert_eq!(body.code, "RATE_LIMITED");
 //! assert_eq!(body.request_id.as_deref(), Some("req-1"));
 //! assert_eq!(body.retry_after, Some(30));

@@ -67,8 +67,9 @@ impl RetryAfter {
     pub fn parse(value: &str) -> Option<Self> {
         let text = value.trim_matches([' ', '\t']);
         if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-            // More digits than a u64 holds is still a delay: the longest one.
-            return Some(Self::secs(text.parse().unwrap_or(u64::MAX)));
+            // More digits than a u64 holds (some 585 billion years) is no delay a
+            // client could wait for: `None`, as for any value that cannot be used.
+            return text.parse().ok().map(Self::secs);
         }
         httpdate::parse_http_date(text).ok().map(Self::Date)
     }
@@ -156,9 +157,10 @@ mod tests {
         assert_eq!(RetryAfter::parse("0"), Some(RetryAfter::secs(0)));
         assert_eq!(RetryAfter::parse("\t7"), Some(RetryAfter::secs(7)));
         assert_eq!(
-            RetryAfter::parse("99999999999999999999999"),
+            RetryAfter::parse("18446744073709551615"),
             Some(RetryAfter::secs(u64::MAX))
         );
+        assert_eq!(RetryAfter::parse("99999999999999999999999"), None);
         for bad in ["-1", "+5", "5.0", "1e3", "5 s", "soon", "0x10", "\u{661}"] {
             assert_eq!(RetryAfter::parse(bad), None, "{bad:?}");
         }

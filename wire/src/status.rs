@@ -27,6 +27,9 @@ use http::StatusCode;
 /// What kind of failure an error is: one per status that has a constructor, and
 /// [`ErrorKind::Other`] for every other 4xx and 5xx. Match on it (with a wildcard
 /// arm: kinds may be added) instead of on the status where the meaning matters.
+///
+/// `axum_api_error::ErrorKind` is this very type, re-exported: a server's
+/// `err.kind()` and a client's `ErrorKind::of(status)` compare equal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
@@ -90,6 +93,7 @@ pub struct StatusInfo {
     code: &'static str,
     message: &'static str,
     summary: &'static str,
+    retryable: bool,
 }
 
 impl StatusInfo {
@@ -146,7 +150,7 @@ impl StatusInfo {
     /// Whether the same request may succeed later: 408, 429, 502, 503 and 504.
     #[must_use]
     pub const fn is_retryable(&self) -> bool {
-        matches!(self.status, 408 | 429 | 502 | 503 | 504)
+        self.retryable
     }
 }
 
@@ -187,7 +191,7 @@ const CLIENT_ERROR: StatusInfo = other(499, "Client Error", "CLIENT_ERROR");
 /// The row of a 5xx status the table lacks (and of a status that is no error).
 const SERVER_ERROR: StatusInfo = other(599, "Server Error", "SERVER_ERROR");
 
-/// A row of a named kind.
+/// A row of a named kind; `retryable`: whether the same request may succeed later.
 const fn named(
     status: u16,
     kind: ErrorKind,
@@ -195,6 +199,7 @@ const fn named(
     code: &'static str,
     message: &'static str,
     summary: &'static str,
+    retryable: bool,
 ) -> StatusInfo {
     StatusInfo {
         status,
@@ -203,6 +208,7 @@ const fn named(
         code,
         message,
         summary,
+        retryable,
     }
 }
 
@@ -220,6 +226,7 @@ const fn other(status: u16, reason: &'static str, code: &'static str) -> StatusI
             CLIENT_MESSAGE
         },
         summary: "",
+        retryable: false,
     }
 }
 
@@ -228,41 +235,41 @@ const fn other(status: u16, reason: &'static str, code: &'static str) -> StatusI
 const TABLE: [StatusInfo; 40] = {
     use ErrorKind as K;
     [
-        named(400, K::BadRequest, "Bad Request", "BAD_REQUEST", "The request is invalid.", "bad request"),
-        named(401, K::Unauthorized, "Unauthorized", "UNAUTHORIZED", "Authentication is required to access this resource.", "unauthorized"),
+        named(400, K::BadRequest, "Bad Request", "BAD_REQUEST", "The request is invalid.", "bad request", false),
+        named(401, K::Unauthorized, "Unauthorized", "UNAUTHORIZED", "Authentication is required to access this resource.", "unauthorized", false),
         other(402, "Payment Required", "PAYMENT_REQUIRED"),
-        named(403, K::Forbidden, "Forbidden", "FORBIDDEN", "You do not have permission to perform this action.", "forbidden"),
-        named(404, K::NotFound, "Not Found", "NOT_FOUND", "The requested resource was not found.", "not found"),
-        named(405, K::MethodNotAllowed, "Method Not Allowed", "METHOD_NOT_ALLOWED", "The method is not allowed for this resource.", "method not allowed"),
-        named(406, K::NotAcceptable, "Not Acceptable", "NOT_ACCEPTABLE", "No representation of this resource matches the Accept headers of the request.", "not acceptable"),
+        named(403, K::Forbidden, "Forbidden", "FORBIDDEN", "You do not have permission to perform this action.", "forbidden", false),
+        named(404, K::NotFound, "Not Found", "NOT_FOUND", "The requested resource was not found.", "not found", false),
+        named(405, K::MethodNotAllowed, "Method Not Allowed", "METHOD_NOT_ALLOWED", "The method is not allowed for this resource.", "method not allowed", false),
+        named(406, K::NotAcceptable, "Not Acceptable", "NOT_ACCEPTABLE", "No representation of this resource matches the Accept headers of the request.", "not acceptable", false),
         other(407, "Proxy Authentication Required", "PROXY_AUTHENTICATION_REQUIRED"),
-        named(408, K::RequestTimeout, "Request Timeout", "REQUEST_TIMEOUT", "The request was not received in time.", "request timeout"),
-        named(409, K::Conflict, "Conflict", "CONFLICT", "The request conflicts with the current state of the resource.", "conflict"),
-        named(410, K::Gone, "Gone", "GONE", "The requested resource is no longer available.", "gone"),
+        named(408, K::RequestTimeout, "Request Timeout", "REQUEST_TIMEOUT", "The request was not received in time.", "request timeout", true),
+        named(409, K::Conflict, "Conflict", "CONFLICT", "The request conflicts with the current state of the resource.", "conflict", false),
+        named(410, K::Gone, "Gone", "GONE", "The requested resource is no longer available.", "gone", false),
         other(411, "Length Required", "LENGTH_REQUIRED"),
-        named(412, K::PreconditionFailed, "Precondition Failed", "PRECONDITION_FAILED", "A precondition of the request was not met.", "precondition failed"),
-        named(413, K::PayloadTooLarge, "Content Too Large", "PAYLOAD_TOO_LARGE", "The request content is too large.", "content too large"),
+        named(412, K::PreconditionFailed, "Precondition Failed", "PRECONDITION_FAILED", "A precondition of the request was not met.", "precondition failed", false),
+        named(413, K::PayloadTooLarge, "Content Too Large", "PAYLOAD_TOO_LARGE", "The request content is too large.", "content too large", false),
         other(414, "URI Too Long", "URI_TOO_LONG"),
-        named(415, K::UnsupportedMediaType, "Unsupported Media Type", "UNSUPPORTED_MEDIA_TYPE", "The content type of the request is not supported.", "unsupported media type"),
+        named(415, K::UnsupportedMediaType, "Unsupported Media Type", "UNSUPPORTED_MEDIA_TYPE", "The content type of the request is not supported.", "unsupported media type", false),
         other(416, "Range Not Satisfiable", "RANGE_NOT_SATISFIABLE"),
         other(417, "Expectation Failed", "EXPECTATION_FAILED"),
         other(418, "I'm a teapot", "IM_A_TEAPOT"),
         other(421, "Misdirected Request", "MISDIRECTED_REQUEST"),
-        named(422, K::Validation, "Unprocessable Content", "VALIDATION_FAILED", "The request contains invalid fields.", "validation failed"),
+        named(422, K::Validation, "Unprocessable Content", "VALIDATION_FAILED", "The request contains invalid fields.", "validation failed", false),
         other(423, "Locked", "LOCKED"),
         other(424, "Failed Dependency", "FAILED_DEPENDENCY"),
         other(425, "Too Early", "TOO_EARLY"),
         other(426, "Upgrade Required", "UPGRADE_REQUIRED"),
         // RFC 6585
         other(428, "Precondition Required", "PRECONDITION_REQUIRED"),
-        named(429, K::RateLimited, "Too Many Requests", "RATE_LIMITED", "Too many requests. Try again later.", "too many requests"),
+        named(429, K::RateLimited, "Too Many Requests", "RATE_LIMITED", "Too many requests. Try again later.", "too many requests", true),
         other(431, "Request Header Fields Too Large", "REQUEST_HEADER_FIELDS_TOO_LARGE"),
         other(451, "Unavailable For Legal Reasons", "UNAVAILABLE_FOR_LEGAL_REASONS"),
-        named(500, K::Internal, "Internal Server Error", "INTERNAL_ERROR", "An internal error occurred.", "internal error"),
-        named(501, K::NotImplemented, "Not Implemented", "NOT_IMPLEMENTED", "This operation is not implemented.", "not implemented"),
-        named(502, K::BadGateway, "Bad Gateway", "BAD_GATEWAY", "An upstream service returned an invalid response.", "bad gateway"),
-        named(503, K::ServiceUnavailable, "Service Unavailable", "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Try again later.", "service unavailable"),
-        named(504, K::GatewayTimeout, "Gateway Timeout", "GATEWAY_TIMEOUT", "An upstream service did not respond in time.", "gateway timeout"),
+        named(500, K::Internal, "Internal Server Error", "INTERNAL_ERROR", "An internal error occurred.", "internal error", false),
+        named(501, K::NotImplemented, "Not Implemented", "NOT_IMPLEMENTED", "This operation is not implemented.", "not implemented", false),
+        named(502, K::BadGateway, "Bad Gateway", "BAD_GATEWAY", "An upstream service returned an invalid response.", "bad gateway", true),
+        named(503, K::ServiceUnavailable, "Service Unavailable", "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Try again later.", "service unavailable", true),
+        named(504, K::GatewayTimeout, "Gateway Timeout", "GATEWAY_TIMEOUT", "An upstream service did not respond in time.", "gateway timeout", true),
         other(505, "HTTP Version Not Supported", "HTTP_VERSION_NOT_SUPPORTED"),
         other(506, "Variant Also Negotiates", "VARIANT_ALSO_NEGOTIATES"),
         other(507, "Insufficient Storage", "INSUFFICIENT_STORAGE"),

@@ -74,7 +74,7 @@ pub(crate) fn lookup(token: &str) -> Result<User, ApiError> {
 }
 
 fn challenge() -> Challenge {
-    Challenge::bearer().realm("api")
+    Challenge::bearer().with_realm("api")
 }
 
 fn invalid_token(description: &str) -> ApiError {
@@ -83,8 +83,8 @@ fn invalid_token(description: &str) -> ApiError {
         .with_code("INVALID_TOKEN")
         .with_challenge(
             challenge()
-                .error(BearerError::InvalidToken)
-                .error_description(description),
+                .with_error(BearerError::InvalidToken)
+                .with_error_description(description),
         )
 }
 
@@ -117,8 +117,8 @@ fn malformed(description: &str) -> ApiError {
         .with_code("INVALID_AUTHORIZATION")
         .with_challenge(
             challenge()
-                .error(BearerError::InvalidRequest)
-                .error_description(description),
+                .with_error(BearerError::InvalidRequest)
+                .with_error_description(description),
         )
 }
 

@@ -135,7 +135,7 @@ pub(crate) fn app_with(error_layer: bool) -> Router {
         .with_state(AppState::new());
     if error_layer {
         // Outermost, so that it sees every response, the timeout's included.
-        router.layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().realm("api")))
+        router.layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().with_realm("api")))
     } else {
         router
     }

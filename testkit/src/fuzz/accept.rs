@@ -14,12 +14,12 @@ fn fuzz_error(n: u8) -> ApiError {
         1 => ApiError::unauthorized(),
         2 => ApiError::unauthorized().with_challenge(
             Challenge::bearer()
-                .realm("api\"\r\n")
-                .error(BearerError::InvalidToken)
-                .error_description("expired\u{7f}é"),
+                .with_realm("api\"\r\n")
+                .with_error(BearerError::InvalidToken)
+                .with_error_description("expired\u{7f}é"),
         ),
         3 => ApiError::forbidden()
-            .with_challenge(Challenge::bearer().error(BearerError::InsufficientScope)),
+            .with_challenge(Challenge::bearer().with_error(BearerError::InsufficientScope)),
         4 => ApiError::not_found(),
         5 => ApiError::concealed_not_found()
             .with_message("SECRET: user 2 may not read user 1")

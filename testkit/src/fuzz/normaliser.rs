@@ -338,14 +338,14 @@ pub fn normaliser(data: &[u8]) {
     // gave one in delay-seconds (at least 1), else the layer's default of 60 s; a
     // date's seconds depend on the clock, so only header and body are compared then.
     // RFC 9110 §10.2.3: delay-seconds is 1*DIGIT (no sign), within optional
-    // whitespace; more digits than a u64 holds mean the longest delay.
+    // whitespace; more digits than a u64 holds are no usable delay.
     let service = headers
         .get(RETRY_AFTER)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim_matches([' ', '\t']));
     let service_secs = service
         .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
-        .map(|v| v.parse::<u64>().unwrap_or(u64::MAX));
+        .and_then(|v| v.parse::<u64>().ok());
     let service_date = service.is_some_and(|v| httpdate::parse_http_date(v).is_ok());
     if matches!(status.as_u16(), 429 | 503) {
         if !service_date || service_secs.is_some() {
