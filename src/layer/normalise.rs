@@ -180,6 +180,15 @@ pub(super) fn finish_panic(panic: Box<dyn Any + Send>, info: &RequestInfo) -> Re
 #[error("handler panicked: {0}")]
 struct Panic(String);
 
+/// The text of a response the layer replaced, kept as the error's source: it
+/// reaches the log line, never the client.
+#[derive(Debug, thiserror::Error)]
+#[error("{by} said: {text}")]
+struct Replaced {
+    by: &'static str,
+    text: String,
+}
+
 /// The error for a response without one: a stable code per kind of failure, from
 /// the status and, for axum's rejections, their texts.
 fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiError {
@@ -215,12 +224,18 @@ fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiEr
     } else if status.is_server_error() {
         // A 5xx text is never sent, but it may be the only clue: it is logged as
         // the error's source.
-        error.with_source(format!("the replaced response body said: {text}"))
+        error.with_source(Replaced {
+            by: "the replaced response body",
+            text: text.to_owned(),
+        })
     } else if let Some(rejection) = axum {
         // axum's text stays the source, for the logs.
         error
             .with_message(rejection.message())
-            .with_source(format!("axum's rejection said: {text}"))
+            .with_source(Replaced {
+                by: "axum's rejection",
+                text: text.to_owned(),
+            })
     } else if status == StatusCode::PAYLOAD_TOO_LARGE {
         // axum's 413 text is a technical one ("Failed to buffer the request body").
         error
@@ -341,16 +356,16 @@ struct Detail<'a>(&'a ApiError);
 
 impl fmt::Display for Detail<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_concealed() {
-            if let Some(reason) = self.0.message_set() {
-                write!(f, "{} (concealed: {reason})", self.0)?;
-                for e in Chain(self.0).sources() {
-                    write!(f, ": {e}")?;
-                }
-                return Ok(());
+        let chain = Chain(self.0).to_string();
+        match self.0.message_set().filter(|_| self.0.is_concealed()) {
+            Some(reason) => {
+                // The chain opens with the error's own text; the reason goes after it.
+                let head = self.0.to_string();
+                let rest = chain.strip_prefix(&head).unwrap_or_default();
+                write!(f, "{head} (concealed: {reason}){rest}")
             }
+            None => f.write_str(&chain),
         }
-        write!(f, "{}", Chain(self.0))
     }
 }
 

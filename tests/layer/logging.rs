@@ -270,3 +270,29 @@ fn setters_without_meaning_for_the_status_log_a_warning() {
     assert!(lines.is_empty(), "{lines:#?}");
     assert_eq!(err.code(), "TOKEN_EXPIRED");
 }
+
+/// A concealed 404 sends a plain 404, but its log line keeps what was hidden.
+#[test]
+fn a_concealed_not_found_logs_what_it_hides() {
+    for placement in PLACEMENTS {
+        let app = Router::new().route(
+            "/doc",
+            get(|| async {
+                ApiError::concealed_not_found()
+                    .with_message("user 2 may not read document 1")
+                    .with_source("policy: owner only")
+            }),
+        );
+        let (sent, lines) = with_logs(send(placement, app, &ApiErrorLayer::new(), get_req("/doc")));
+        sent.assert_status(StatusCode::NOT_FOUND);
+        assert!(!sent.text().contains("document 1"), "{}", sent.text());
+        assert_eq!(lines.len(), 1, "{lines:#?}");
+        assert!(
+            lines[0].contains(
+                "not found (concealed: user 2 may not read document 1): policy: owner only"
+            ),
+            "{}",
+            lines[0]
+        );
+    }
+}
