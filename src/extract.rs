@@ -62,7 +62,10 @@ use axum_core::response::{IntoResponse, Response};
 use http::{request::Parts, Method};
 use serde::{de::DeserializeOwned, Serialize};
 
-use crate::{convert::path_error, ApiError, ErrorKind};
+use crate::{
+    convert::path_error,
+    error::{ApiError, ErrorKind},
+};
 
 /// JSON request and response bodies, like [`axum::Json`], whose rejection is an
 /// [`ApiError`]: 415 without a JSON `Content-Type` (with `Accept`, and `Accept-Post` on

@@ -6,11 +6,15 @@ use std::borrow::Cow;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use crate::{
-    error::Chain,
+    error::{ApiError, Chain},
     headers::RetryAfter,
     wire::{ErrorBody, ErrorFormat, ProblemDetails},
-    ApiError,
 };
+
+/// `Retry-After` of a 429 or 503 that names none, unless
+/// [`ApiErrorLayer::with_retry_after`](crate::ApiErrorLayer::with_retry_after) sets
+/// another: 60 seconds.
+pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 
 /// What the renderer knows of the request: filled in by the layer, empty without it.
 #[derive(Debug, Clone, Copy)]
@@ -30,7 +34,7 @@ impl Default for RenderContext<'_> {
             instance: None,
             docs_base: None,
             format: ErrorFormat::Json,
-            retry_after: crate::layer::DEFAULT_RETRY_AFTER,
+            retry_after: DEFAULT_RETRY_AFTER,
         }
     }
 }

@@ -41,7 +41,7 @@ use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use bytes::Bytes;
 use http::{request::Parts, HeaderValue};
 
-use crate::ApiError;
+use crate::error::ApiError;
 
 /// The longest request id accepted from a client.
 pub const MAX_REQUEST_ID_LEN: usize = 128;

@@ -31,11 +31,10 @@ use http_body::{Frame, SizeHint};
 use hyper::ext::ReasonPhrase;
 
 use crate::{
-    error::RequiredView,
+    error::{ApiError, RequiredView},
     headers::{allow_header, media_types_header, Challenge, RetryAfter, ACCEPT_POST},
     render::{render, RenderContext},
     wire::{reason_phrase, ErrorFormat},
-    ApiError,
 };
 
 /// What an error falls back to where it sets nothing itself.
@@ -49,7 +48,7 @@ impl Defaults {
     pub(crate) const fn builtin() -> Self {
         Self {
             challenge: Challenge::bearer(),
-            retry_after: crate::layer::DEFAULT_RETRY_AFTER,
+            retry_after: crate::render::DEFAULT_RETRY_AFTER,
         }
     }
 }

@@ -59,7 +59,10 @@ use std::{borrow::Cow, ops::Deref};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use http::request::Parts;
 
-use crate::{error::checked_field_error, wire::FieldError, ApiError};
+use crate::{
+    error::{checked_field_error, ApiError},
+    wire::FieldError,
+};
 
 /// Field errors collected rule by rule, then made one [`ApiError`]: a 422 with
 /// [`FieldErrors::into_result`], any other error (a 400 for a query string, say)

@@ -93,7 +93,10 @@ use axum::extract::{
 };
 
 use self::messages::Refusal;
-use crate::{error::chain, wire::FieldError, ApiError, BoxError};
+use crate::{
+    error::{chain, ApiError, BoxError},
+    wire::FieldError,
+};
 
 pub(crate) mod guess;
 mod messages;

@@ -14,7 +14,7 @@ use pin_project_lite::pin_project;
 use tracing::Span;
 
 use super::normalise::{finish, finish_panic, finish_text, RequestInfo, Step};
-use crate::BoxError;
+use crate::error::BoxError;
 
 pin_project! {
     /// The future of [`ApiErrorService`](super::ApiErrorService): the inner

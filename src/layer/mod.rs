@@ -38,14 +38,12 @@ use tower_layer::Layer;
 pub use self::{future::ResponseFuture, service::ApiErrorService};
 use crate::{
     headers::{Challenge, RetryAfter},
+    request_id::RequestId,
     response::Defaults,
     wire::ErrorFormat,
-    RequestId,
 };
 
-/// `Retry-After` of a 429 or 503 that names none, unless
-/// [`ApiErrorLayer::with_retry_after`] sets another: 60 seconds.
-pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
+pub use crate::render::DEFAULT_RETRY_AFTER;
 
 /// [`ApiErrorLayer`]: request ids, one error shape for every failure, caught panics
 /// and one log line per error.

@@ -18,11 +18,11 @@ use http_body::Body as _;
 use super::{Config, ErrorEvent};
 use crate::{
     convert::guess::{media_types_named, AxumRejection},
-    error::Chain,
+    error::{ApiError, Chain, ErrorKind},
     headers::{RetryAfter, ACCEPT_POST},
     negotiate::negotiate,
     render::RenderContext,
-    ApiError, ErrorKind, RequestId,
+    request_id::RequestId,
 };
 
 /// What the layer knows of the request once the inner service has it.

@@ -10,7 +10,7 @@ use http::{header::ACCEPT, Request, Response};
 use tower_service::Service;
 
 use super::{future::ResponseFuture, normalise::RequestInfo, Config};
-use crate::{BoxError, RequestId};
+use crate::{error::BoxError, request_id::RequestId};
 
 /// The service [`ApiErrorLayer`](super::ApiErrorLayer) wraps around another.
 #[derive(Debug, Clone)]
