@@ -19,8 +19,8 @@ use crate::{
         Order, Point, Search, ADA,
     },
     support::{
-        chunked, expect_error, expect_error_per_via, request, too_large, Headers, Via,
-        INVALID_FIELDS, JSON_415,
+        chunked, expect_error, expect_error_per_via, invalid_body, request, too_large, Headers,
+        Via, JSON_415,
     },
 };
 
@@ -169,16 +169,11 @@ async fn axum_json_data_error_converts_like_ours() {
         r#"{"items": [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2}, {"sku": "c", "qty": true}]}"#,
         StatusCode::UNPROCESSABLE_ENTITY,
         (&[], &[]),
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "items[2].qty",
-                "message": "Expected a non-negative integer.",
-                "code": "INVALID_TYPE",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "items[2].qty",
+            "message": "Expected a non-negative integer.",
+            "code": "INVALID_TYPE",
+        }])),
     )
     .await;
 }
@@ -192,16 +187,11 @@ async fn axum_json_unknown_field_converts_like_ours() {
         r#"{"name": "Ada", "email": "a@b", "address": {"street": "x", "zip": 1, "planet": "Earth"}}"#,
         StatusCode::UNPROCESSABLE_ENTITY,
         (&[], &[]),
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "address.planet",
-                "message": "This field is not allowed.",
-                "code": "UNKNOWN_FIELD",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "address.planet",
+            "message": "This field is not allowed.",
+            "code": "UNKNOWN_FIELD",
+        }])),
     )
     .await;
 }

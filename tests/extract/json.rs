@@ -11,8 +11,8 @@ use serde_json::json;
 use crate::{
     apps::{json_app, signup, ADA},
     support::{
-        assert_no_echo, chunked, expect_error, expect_json_ok, form_post, json_post, request,
-        too_large, INVALID_FIELDS, JSON_415,
+        assert_no_echo, chunked, expect_error, expect_json_ok, form_post, invalid_body, json_post,
+        request, too_large, JSON_415,
     },
 };
 
@@ -214,16 +214,11 @@ async fn json_wrong_type_in_a_nested_object_names_its_path() {
         || json_post("/users", body),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "address.zip",
-                "message": "Expected a non-negative integer.",
-                "code": "INVALID_TYPE",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "address.zip",
+            "message": "Expected a non-negative integer.",
+            "code": "INVALID_TYPE",
+        }])),
     )
     .await;
 }
@@ -236,16 +231,11 @@ async fn json_wrong_type_in_an_array_element_names_its_index() {
         || json_post("/orders", body),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "items[2].qty",
-                "message": "Expected a non-negative integer.",
-                "code": "INVALID_TYPE",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "items[2].qty",
+            "message": "Expected a non-negative integer.",
+            "code": "INVALID_TYPE",
+        }])),
     )
     .await;
 }
@@ -258,16 +248,11 @@ async fn json_invalid_value_names_its_path() {
         || json_post("/orders", body),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "items[0].qty",
-                "message": "Expected an integer from 0 to 4294967295.",
-                "code": "INVALID_VALUE",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "items[0].qty",
+            "message": "Expected an integer from 0 to 4294967295.",
+            "code": "INVALID_VALUE",
+        }])),
     )
     .await;
 }
@@ -280,16 +265,11 @@ async fn json_missing_top_level_field_is_named() {
         || json_post("/users", body),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "email",
-                "message": "This field is required.",
-                "code": "REQUIRED",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "email",
+            "message": "This field is required.",
+            "code": "REQUIRED",
+        }])),
     )
     .await;
 }
@@ -302,16 +282,11 @@ async fn json_missing_nested_field_is_named_by_its_path() {
         || json_post("/users", body),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "address.zip",
-                "message": "This field is required.",
-                "code": "REQUIRED",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "address.zip",
+            "message": "This field is required.",
+            "code": "REQUIRED",
+        }])),
     )
     .await;
 }
@@ -324,16 +299,11 @@ async fn json_missing_field_in_an_array_element_is_named_by_its_path() {
         || json_post("/orders", body),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "items[1].qty",
-                "message": "This field is required.",
-                "code": "REQUIRED",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "items[1].qty",
+            "message": "This field is required.",
+            "code": "REQUIRED",
+        }])),
     )
     .await;
 }
@@ -346,16 +316,11 @@ async fn json_missing_field_whose_parent_name_ends_with_it_is_named_by_its_path(
         || json_post("/products", r#"{"barcode": {}}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "barcode.code",
-                "message": "This field is required.",
-                "code": "REQUIRED",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "barcode.code",
+            "message": "This field is required.",
+            "code": "REQUIRED",
+        }])),
     )
     .await;
 }
@@ -368,16 +333,11 @@ async fn json_unknown_top_level_field_is_named_where_denied() {
         || json_post("/users", body),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "admin",
-                "message": "This field is not allowed.",
-                "code": "UNKNOWN_FIELD",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "admin",
+            "message": "This field is not allowed.",
+            "code": "UNKNOWN_FIELD",
+        }])),
     )
     .await;
 }
@@ -390,16 +350,11 @@ async fn json_unknown_nested_field_is_named_by_its_path() {
         || json_post("/users", body),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "address.country",
-                "message": "This field is not allowed.",
-                "code": "UNKNOWN_FIELD",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "address.country",
+            "message": "This field is not allowed.",
+            "code": "UNKNOWN_FIELD",
+        }])),
     )
     .await;
 }
@@ -423,16 +378,11 @@ async fn json_of_the_wrong_type_at_the_root_names_the_body() {
         || json_post("/orders", r#""two items""#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "body",
-                "message": "Expected an object.",
-                "code": "INVALID_TYPE",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "body",
+            "message": "Expected an object.",
+            "code": "INVALID_TYPE",
+        }])),
     )
     .await;
 }
@@ -445,16 +395,11 @@ async fn json_of_the_wrong_type_is_not_repeated() {
         || json_post("/signup", r#"{"age":"hunter2-SECRET"}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "age",
-                "message": "Expected a non-negative integer.",
-                "code": "INVALID_TYPE",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "age",
+            "message": "Expected a non-negative integer.",
+            "code": "INVALID_TYPE",
+        }])),
     )
     .await;
     assert_no_echo(&sent);
@@ -471,16 +416,11 @@ async fn json_unknown_variant_lists_the_allowed_ones_without_the_value() {
         || json_post("/paint", r#"{"color": "hunter2-SECRET"}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{
-                "field": "color",
-                "message": "Expected one of `red`, `green`.",
-                "code": "INVALID_VALUE",
-            }],
-        }),
+        &invalid_body(json!([{
+            "field": "color",
+            "message": "Expected one of `red`, `green`.",
+            "code": "INVALID_VALUE",
+        }])),
     )
     .await;
     assert_no_echo(&sent);

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::{
     apps::{form_app, json_app, path_app, query_app, signup},
     support::{
-        expect_error, form_post, get_req, json_post, send, Via, INVALID_FIELDS, VALIDATION_FAILED,
+        expect_error, form_post, get_req, json_post, send, validation_failed, Via, INVALID_FIELDS,
     },
 };
 
@@ -84,12 +84,9 @@ async fn every_extractor_error_carries_the_request_id_with_the_layer_only() {
         || json_post("/v/signup", r#"{"name": "", "email": "a@b", "age": 30}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": VALIDATION_FAILED,
-            "code": "VALIDATION_FAILED",
-            "details": [{"field": "name", "message": "Must not be empty.", "code": "REQUIRED"}],
-        }),
+        &validation_failed(
+            json!([{"field": "name", "message": "Must not be empty.", "code": "REQUIRED"}]),
+        ),
     )
     .await;
 }

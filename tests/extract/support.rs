@@ -273,6 +273,27 @@ pub(crate) const INVALID_FIELDS: &str = "The request body has invalid fields.";
 
 pub(crate) const VALIDATION_FAILED: &str = "The request contains invalid fields.";
 
+/// The whole body of a 422 `INVALID_BODY` (JSON or a form of the wrong shape) with
+/// these `details`.
+pub(crate) fn invalid_body(details: Value) -> Value {
+    json!({
+        "error": "Unprocessable Content",
+        "message": INVALID_FIELDS,
+        "code": "INVALID_BODY",
+        "details": details,
+    })
+}
+
+/// The whole body of a 422 `VALIDATION_FAILED` with these `details`.
+pub(crate) fn validation_failed(details: Value) -> Value {
+    json!({
+        "error": "Unprocessable Content",
+        "message": VALIDATION_FAILED,
+        "code": "VALIDATION_FAILED",
+        "details": details,
+    })
+}
+
 /// The body of every 413.
 pub(crate) fn too_large() -> Value {
     json!({

@@ -13,8 +13,8 @@ use serde_json::{json, Value};
 use crate::{
     apps::{signup, Login},
     support::{
-        expect_error, expect_json_ok, form_post, get_req, json_post, request, INVALID_FIELDS,
-        JSON_415, VALIDATION_FAILED,
+        expect_error, expect_json_ok, form_post, get_req, invalid_body, json_post, request,
+        validation_failed, JSON_415,
     },
 };
 
@@ -109,15 +109,10 @@ async fn manual_validation_collects_every_failing_field() {
         || json_post("/register", r#"{"name": " ", "age": 12}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": VALIDATION_FAILED,
-            "code": "VALIDATION_FAILED",
-            "details": [
-                {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
-                {"field": "age", "message": "Must be at least 18.", "code": "TOO_YOUNG"},
-            ],
-        }),
+        &validation_failed(json!([
+            {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
+            {"field": "age", "message": "Must be at least 18.", "code": "TOO_YOUNG"},
+        ])),
     )
     .await;
 }
@@ -129,14 +124,9 @@ async fn manual_validation_with_one_failing_field_has_one_entry() {
         || json_post("/register", r#"{"name": "Ada"}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": VALIDATION_FAILED,
-            "code": "VALIDATION_FAILED",
-            "details": [
-                {"field": "age", "message": "Must be at least 18.", "code": "TOO_YOUNG"},
-            ],
-        }),
+        &validation_failed(json!([
+            {"field": "age", "message": "Must be at least 18.", "code": "TOO_YOUNG"},
+        ])),
     )
     .await;
 }
@@ -164,16 +154,11 @@ async fn valid_json_reports_every_failing_field() {
         || json_post("/signup", r#"{"name": "", "email": "nope", "age": 17}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": VALIDATION_FAILED,
-            "code": "VALIDATION_FAILED",
-            "details": [
-                {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
-                {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
-                {"field": "age", "message": "Must be at least 18.", "code": "TOO_YOUNG"},
-            ],
-        }),
+        &validation_failed(json!([
+            {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
+            {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
+            {"field": "age", "message": "Must be at least 18.", "code": "TOO_YOUNG"},
+        ])),
     )
     .await;
 }
@@ -185,14 +170,9 @@ async fn valid_json_reports_only_the_failing_field() {
         || json_post("/signup", r#"{"name": "Ada", "email": "ada.example.com", "age": 36}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": VALIDATION_FAILED,
-            "code": "VALIDATION_FAILED",
-            "details": [
-                {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
-            ],
-        }),
+        &validation_failed(json!([
+            {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
+        ])),
     )
     .await;
 }
@@ -246,12 +226,9 @@ async fn valid_json_of_the_wrong_shape_keeps_the_invalid_body_422() {
         || json_post("/signup", r#"{"name": "", "email": "nope"}"#),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": INVALID_FIELDS,
-            "code": "INVALID_BODY",
-            "details": [{"field": "age", "message": "This field is required.", "code": "REQUIRED"}],
-        }),
+        &invalid_body(
+            json!([{"field": "age", "message": "This field is required.", "code": "REQUIRED"}]),
+        ),
     )
     .await;
 }
@@ -271,15 +248,10 @@ async fn valid_query_passes_and_fails_per_field() {
         || get_req("/list?page=0&per_page=500"),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": VALIDATION_FAILED,
-            "code": "VALIDATION_FAILED",
-            "details": [
-                {"field": "page", "message": "Must be at least 1.", "code": "OUT_OF_RANGE"},
-                {"field": "per_page", "message": "Must be at most 100.", "code": "OUT_OF_RANGE"},
-            ],
-        }),
+        &validation_failed(json!([
+            {"field": "page", "message": "Must be at least 1.", "code": "OUT_OF_RANGE"},
+            {"field": "per_page", "message": "Must be at most 100.", "code": "OUT_OF_RANGE"},
+        ])),
     )
     .await;
 }
@@ -313,12 +285,9 @@ async fn valid_form_fails_per_field_and_keeps_the_415() {
         || form_post("/login", "user=&remember=false"),
         StatusCode::UNPROCESSABLE_ENTITY,
         &[],
-        &json!({
-            "error": "Unprocessable Content",
-            "message": VALIDATION_FAILED,
-            "code": "VALIDATION_FAILED",
-            "details": [{"field": "user", "message": "Must not be empty.", "code": "REQUIRED"}],
-        }),
+        &validation_failed(
+            json!([{"field": "user", "message": "Must not be empty.", "code": "REQUIRED"}]),
+        ),
     )
     .await;
     const FORM: &str = "application/x-www-form-urlencoded";
