@@ -79,12 +79,14 @@
 //! | [`layer`] | the layer's service, future and `ErrorEvent`, the request id header |
 //! | [`extract`], [`validate`], [`request_id`] | the extractors, validation and request ids, documented |
 //! | [`convert`] | the `From` conversions into `ApiError`, as a table |
+//! | `openapi` (feature `utoipa`) | `ApiErrorDocs`: every operation's error responses in a utoipa document, from the types that render them |
 //!
 //! Your own errors convert with `From`, so handlers use `?`: see [`ApiError`].
 //! Without the layer an `ApiError` is still a complete response, without `requestId`.
 //!
 //! Features: `tower-http` (default) reads tower-http's `RequestId` and maps its body
-//! timeout to a 408; `tower` converts tower's `Elapsed` and `Overloaded`.
+//! timeout to a 408; `tower` converts tower's `Elapsed` and `Overloaded`; `utoipa`
+//! documents the errors in OpenAPI (utoipa 6).
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -101,6 +103,11 @@ pub mod validate;
 
 #[doc(inline)]
 pub use api_error_wire as wire;
+
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+#[doc(inline)]
+pub use api_error_wire::openapi;
 
 pub use crate::{
     error::{ApiError, BoxError, ErrorKind},

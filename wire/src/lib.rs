@@ -6,7 +6,9 @@
 //!   on the server and parse on the client, borrowing where that saves copies;
 //! - [`status`]: one row per HTTP error status ([`StatusInfo`]: its [`ErrorKind`],
 //!   reason phrase, default code and message, whether a retry may succeed);
-//! - [`RetryAfter`] and its RFC 9110 parser.
+//! - [`RetryAfter`] and its RFC 9110 parser;
+//! - with the feature `utoipa`, [`openapi`]: the bodies' schemas and every
+//!   operation's error responses in an OpenAPI document.
 //!
 //! ```
 //! use api_error_wire::{ErrorBody, ErrorKind, RetryAfter};
@@ -27,6 +29,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod retry_after;
 pub mod status;
 

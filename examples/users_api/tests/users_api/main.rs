@@ -12,7 +12,7 @@
 //! raw HTTP/1.1 connections) is `testkit`'s; what is specific to this app is here.
 
 #[allow(dead_code)]
-#[path = "../../examples/users_api/app/mod.rs"]
+#[path = "../../app/mod.rs"]
 mod app;
 
 /// Start, shutdown: the example binary as a process, graceful shutdown.

@@ -26,30 +26,25 @@ fn example_binary() -> std::path::PathBuf {
     let binary = debug
         .join("examples")
         .join(format!("users_api{}", std::env::consts::EXE_SUFFIX));
-    let mut features = Vec::new();
-    if cfg!(feature = "tower") {
-        features.push("tower");
-    }
-    if cfg!(feature = "tower-http") {
-        features.push("tower-http");
-    }
-    // Into the same target directory and profile as this test binary.
+    // Into the same target directory and profile as this test binary, with the
+    // workspace's default members and every feature selected, as by the README's
+    // `cargo test --all-features`: the libraries built for the tests are reused.
     let target_dir = debug.parent().unwrap();
     let profile = debug.file_name().unwrap().to_str().unwrap();
     let profile = if profile == "debug" { "dev" } else { profile };
     let mut build = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "users_api"])
+        .args([
+            "build",
+            "--quiet",
+            "--example",
+            "users_api",
+            "--all-features",
+        ])
         .arg("--manifest-path")
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir)
         .args(["--profile", profile])
-        .arg("--no-default-features")
-        .args(if features.is_empty() {
-            Vec::new()
-        } else {
-            vec!["--features".to_owned(), features.join(",")]
-        })
         .stdin(Stdio::null())
         .spawn()
         .unwrap();

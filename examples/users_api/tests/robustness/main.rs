@@ -23,7 +23,7 @@
 //! thread, with read and write timeouts and a 10 s deadline per exchange.
 
 #[allow(dead_code)]
-#[path = "../../examples/users_api/app/mod.rs"]
+#[path = "../../app/mod.rs"]
 mod app;
 
 mod bodies;
