@@ -1,7 +1,10 @@
 //! The users API: its state, its routes and its layers. `main.rs` runs it; the
-//! end-to-end tests (`tests/users_api.rs`) include this module and run it too.
+//! end-to-end tests (`tests/users_api/`, `tests/robustness/`) include this module
+//! and run it too. The routes and their OpenAPI document come from the same
+//! handlers (utoipa-axum's `OpenApiRouter`); `docs.rs` adds the errors.
 
 pub(crate) mod auth;
+pub(crate) mod docs;
 pub(crate) mod rate_limit;
 pub(crate) mod reports;
 pub(crate) mod users;
@@ -19,16 +22,20 @@ use axum::{
     extract::{rejection::BytesRejection, State},
     http::{header::CACHE_CONTROL, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
-    routing::{get, post},
-    Router,
+    Extension, Router,
 };
 use axum_api_error::{headers::Challenge, ApiError, ApiErrorLayer, Json};
-use serde_json::json;
+use serde::Serialize;
 use tokio::net::{TcpListener, TcpStream};
 use tower_http::{
     limit::RequestBodyLimitLayer,
     set_header::SetResponseHeaderLayer,
     timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
+};
+use utoipa::ToSchema;
+use utoipa_axum::{
+    router::{OpenApiRouter, UtoipaMethodRouterExt},
+    routes,
 };
 
 /// The largest `/api/users` body.
@@ -90,36 +97,10 @@ pub(crate) fn app() -> Router {
 /// The router, with or without `ApiErrorLayer`: without it only to measure what
 /// the layer costs (`scripts/load.sh`), since the contract needs it.
 pub(crate) fn app_with(error_layer: bool) -> Router {
-    let users_routes = Router::new()
-        .route("/api/users", get(users::list).post(users::create))
-        .route(
-            "/api/users/{id}",
-            get(users::show).put(users::replace).delete(users::remove),
-        )
-        .route("/api/users/{id}/private", get(users::private))
-        // Answers 413 from Content-Length before the body is read, and stops a chunked
-        // body at the limit.
-        .layer(RequestBodyLimitLayer::new(USERS_BODY_LIMIT));
-
-    let router = Router::new()
-        .route("/healthz", get(|| async { Json(json!({"status": "ok"})) }))
-        .merge(users_routes)
-        .route("/api/admin/stats", get(users::stats))
-        .route("/api/limited", get(rate_limit::limited))
-        .route(
-            "/api/uploads",
-            post(upload).layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT)),
-        )
-        .route(
-            "/api/reports",
-            post(reports::create).layer(RequestBodyLimitLayer::new(REPORTS_BODY_LIMIT)),
-        )
-        .route("/api/reports/jobs/{job_id}", get(reports::show))
-        .route("/api/maintenance", get(maintenance))
-        .route("/api/dependency", get(dependency))
-        .route("/api/crash", get(crash))
-        .route("/api/internal", get(internal))
-        .route("/api/slow", get(slow))
+    let (router, openapi) = routes().split_for_parts();
+    let openapi = Arc::new(docs::document(openapi));
+    let router = router
+        .layer(Extension(openapi))
         // Every 2xx says how long it may be cached; handlers with an ETag say
         // `no-cache`, the rest get `no-store`.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -139,6 +120,32 @@ pub(crate) fn app_with(error_layer: bool) -> Router {
     } else {
         router
     }
+}
+
+/// The routes and, from the same handlers, their OpenAPI document.
+fn routes() -> OpenApiRouter<AppState> {
+    let users_routes = OpenApiRouter::new()
+        .routes(routes!(users::list, users::create))
+        .routes(routes!(users::show, users::replace, users::remove))
+        .routes(routes!(users::private))
+        // Answers 413 from Content-Length before the body is read, and stops a chunked
+        // body at the limit.
+        .layer(RequestBodyLimitLayer::new(USERS_BODY_LIMIT));
+
+    OpenApiRouter::with_openapi(docs::base())
+        .routes(routes!(healthz))
+        .routes(routes!(openapi_json))
+        .merge(users_routes)
+        .routes(routes!(users::stats))
+        .routes(routes!(rate_limit::limited))
+        .routes(routes!(upload).layer(RequestBodyLimitLayer::new(UPLOAD_LIMIT)))
+        .routes(routes!(reports::create).layer(RequestBodyLimitLayer::new(REPORTS_BODY_LIMIT)))
+        .routes(routes!(reports::show))
+        .routes(routes!(maintenance))
+        .routes(routes!(dependency))
+        .routes(routes!(crash))
+        .routes(routes!(internal))
+        .routes(routes!(slow))
 }
 
 /// Serves the app on `listener` until `shutdown` completes, then lets the requests
@@ -187,13 +194,55 @@ fn refused_address() -> SocketAddr {
         .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 9)))
 }
 
-/// `POST /api/uploads`: any body up to 1 MiB.
-async fn upload(body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
-    let body = body?;
-    Ok((StatusCode::CREATED, Json(json!({"size": body.len()}))).into_response())
+#[derive(Debug, Serialize, ToSchema)]
+struct Health {
+    #[schema(example = "ok")]
+    status: &'static str,
 }
 
-/// `GET /api/maintenance`
+/// Says the server is up.
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "Up.", body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+/// This OpenAPI document.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI 3.1 document of this API.", body = Object)),
+)]
+async fn openapi_json(Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>) -> Response {
+    Json(doc.as_ref()).into_response()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+struct Uploaded {
+    /// The body's length in bytes.
+    size: usize,
+}
+
+/// Takes any body of up to 1 MiB.
+#[utoipa::path(
+    post,
+    path = "/api/uploads",
+    tag = "uploads",
+    request_body(content = Option<Vec<u8>>, content_type = "application/octet-stream", description = "Any bytes, none included, at most 1 MiB."),
+    responses((status = 201, description = "Received.", body = Uploaded)),
+)]
+async fn upload(body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
+    let body = body?;
+    Ok((StatusCode::CREATED, Json(Uploaded { size: body.len() })).into_response())
+}
+
+/// Down for maintenance.
+#[utoipa::path(
+    get,
+    path = "/api/maintenance",
+    tag = "failures",
+    responses((status = 503, description = "Always: down for maintenance (`MAINTENANCE`, `Retry-After: 300`).")),
+)]
 async fn maintenance() -> ApiError {
     ApiError::service_unavailable()
         .with_message("The API is down for maintenance. Try again in five minutes.")
@@ -201,14 +250,28 @@ async fn maintenance() -> ApiError {
         .with_retry_after(Duration::from_secs(300))
 }
 
-/// `GET /api/dependency`: the backing service refuses the connection; the io error
-/// becomes a 503 `DEPENDENCY_UNAVAILABLE` through `?`.
+/// Calls a backing service that is down.
+///
+/// The service refuses the connection; the io error becomes a 503
+/// `DEPENDENCY_UNAVAILABLE` through `?`.
+#[utoipa::path(
+    get,
+    path = "/api/dependency",
+    tag = "failures",
+    responses((status = 503, description = "Always: the backing service is down (`DEPENDENCY_UNAVAILABLE`).")),
+)]
 async fn dependency(State(state): State<AppState>) -> Result<&'static str, ApiError> {
     let _stream = TcpStream::connect(state.dependency).await?;
     Ok("connected")
 }
 
-/// `GET /api/crash`
+/// Panics.
+#[utoipa::path(
+    get,
+    path = "/api/crash",
+    tag = "failures",
+    responses((status = 500, description = "Always: the handler panics; the panic is logged, not sent.")),
+)]
 async fn crash() -> &'static str {
     panic!("SECRET-PANIC-TEXT: the crash route panics on purpose");
 }
@@ -217,13 +280,25 @@ async fn crash() -> &'static str {
 #[error("querying the users table")]
 struct QueryFailed(#[source] io::Error);
 
-/// `GET /api/internal`: a failure whose source holds a secret.
+/// Fails with a secret in the error's source.
+#[utoipa::path(
+    get,
+    path = "/api/internal",
+    tag = "failures",
+    responses((status = 500, description = "Always: the source is logged, not sent.")),
+)]
 async fn internal() -> Result<&'static str, ApiError> {
     let cause = io::Error::other("connection to postgres://app:SECRET-DB-PASSWORD@db:5432 reset");
     Err(ApiError::internal(QueryFailed(cause)))
 }
 
-/// `GET /api/slow`: longer than the app's timeout.
+/// Takes longer than the app's 2 s timeout.
+#[utoipa::path(
+    get,
+    path = "/api/slow",
+    tag = "failures",
+    responses((status = 503, description = "Always, after 2 s: the app's timeout.")),
+)]
 async fn slow() -> &'static str {
     tokio::time::sleep(Duration::from_secs(10)).await;
     "too late"

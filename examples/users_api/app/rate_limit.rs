@@ -15,7 +15,8 @@ use axum::{
     http::request::Parts,
 };
 use axum_api_error::{headers::RateLimit, ApiError, Json};
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::{
     auth::{bearer_token, lookup},
@@ -92,14 +93,44 @@ impl FromRequestParts<AppState> for ClientKey {
     }
 }
 
-/// `GET /api/limited`
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct Within {
+    message: &'static str,
+}
+
+/// A route limited to 5 requests a minute per client.
+///
+/// The client is its token, else its IP address.
+#[utoipa::path(
+    get,
+    path = "/api/limited",
+    operation_id = "limited",
+    tag = "limits",
+    responses(
+        (
+            status = 200,
+            description = "Within the limit.",
+            body = Within,
+            headers(
+                ("X-RateLimit-Limit" = u64, description = "Requests allowed in the window."),
+                ("X-RateLimit-Remaining" = u64, description = "Requests left in the window."),
+                ("X-RateLimit-Reset" = u64, description = "The Unix time, in seconds, at which the window ends."),
+                ("RateLimit" = String, description = "draft-ietf-httpapi-ratelimit-headers-11."),
+                ("RateLimit-Policy" = String, description = "draft-ietf-httpapi-ratelimit-headers-11."),
+            ),
+        ),
+        (status = 429, description = "Over the limit: `Retry-After` says when the window ends."),
+    ),
+)]
 pub(crate) async fn limited(
     State(state): State<AppState>,
     ClientKey(key): ClientKey,
-) -> Result<(RateLimit, Json<Value>), ApiError> {
+) -> Result<(RateLimit, Json<Within>), ApiError> {
     let limit = state.limiter.check(&key)?;
     Ok((
         limit,
-        Json(json!({"message": "You are within the rate limit."})),
+        Json(Within {
+            message: "You are within the rate limit.",
+        }),
     ))
 }

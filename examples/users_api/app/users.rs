@@ -14,7 +14,7 @@ use axum::{
 use axum_api_error::{ApiError, FieldErrors, Json, Path, Query, Valid, ValidateFields};
 use headers::{ETag, HeaderMapExt, IfMatch, IfNoneMatch};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 
 use super::{auth::User, AppState};
 
@@ -49,12 +49,16 @@ impl From<UserError> for ApiError {
 }
 
 /// A user as the API shows it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = User)]
 pub(crate) struct UserOut {
     pub(crate) id: u64,
     pub name: String,
+    #[schema(format = Email)]
     pub email: String,
+    /// When the user was created (RFC 3339, in seconds).
+    #[schema(format = DateTime)]
     pub created_at: String,
 }
 
@@ -131,21 +135,34 @@ impl Store {
     }
 }
 
-/// The body of POST and PUT.
-#[derive(Debug, Deserialize)]
+/// The body of POST and PUT. The schema states what `validate_fields` checks, so
+/// that the document and the server agree on what is valid.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct NewUser {
+    /// 1 to 100 characters, not all whitespace; stored without the whitespace
+    /// around it.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"[^\t\n\u000b\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    )]
     name: String,
+    #[schema(format = Email)]
     email: String,
 }
 
 impl ValidateFields for NewUser {
     fn validate_fields(&self, errors: &mut FieldErrors) {
-        let name = self.name.trim();
         errors
-            .check(!name.is_empty(), "name", "Must not be empty.", "REQUIRED")
             .check(
-                name.chars().count() <= 100,
+                !self.name.trim().is_empty(),
+                "name",
+                "Must not be empty.",
+                "REQUIRED",
+            )
+            .check(
+                self.name.chars().count() <= 100,
                 "name",
                 "Must be at most 100 characters.",
                 "TOO_LONG",
@@ -159,14 +176,56 @@ impl ValidateFields for NewUser {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListParams {
+    /// The page, from 1.
+    #[param(minimum = 1, maximum = 18_446_744_073_709_551_615_u64)]
     page: Option<u64>,
+    /// Users per page, 1 to 100 (20 unless set).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u64>,
+    /// Only the user with this email (case-insensitive).
     email: Option<String>,
 }
 
-/// `GET /api/users?page=&limit=&email=`
+/// A page of users.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct UserPage<'a> {
+    #[schema(value_type = Vec<UserOut>)]
+    data: Vec<&'a UserOut>,
+    pagination: Pagination,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Pagination {
+    page: u64,
+    limit: u64,
+    total_pages: u64,
+    total_count: u64,
+    has_next: bool,
+    has_prev: bool,
+}
+
+/// Lists the users, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    operation_id = "list_users",
+    tag = "users",
+    params(ListParams),
+    responses((
+        status = 200,
+        description = "A page of users (`data: []` when none matches).",
+        body = UserPage<'_>,
+        headers(
+            ("X-Total-Count" = u64, description = "How many users match."),
+            ("Link" = String, description = "`next`, `prev`, `first` and `last` pages, where they exist (RFC 8288)."),
+            ("Cache-Control" = String, description = "`no-store`."),
+        ),
+    )),
+)]
 pub(crate) async fn list(
     State(state): State<AppState>,
     Query(params): Query<ListParams>,
@@ -237,22 +296,45 @@ pub(crate) async fn list(
             headers.insert(LINK, value);
         }
     }
-    let body = json!({
-        "data": data,
-        "pagination": {
-            "page": page,
-            "limit": limit,
-            "totalPages": total_pages,
-            "totalCount": total,
-            "hasNext": page < total_pages,
-            "hasPrev": page > 1 && total_pages > 0,
+    let body = UserPage {
+        data,
+        pagination: Pagination {
+            page,
+            limit,
+            total_pages,
+            total_count: total,
+            has_next: page < total_pages,
+            has_prev: page > 1 && total_pages > 0,
         },
-    });
+    };
     Ok((headers, Json(body)).into_response())
 }
 
-/// `POST /api/users`: authentication first (an extractor of the headers), then the
-/// body, then its fields.
+/// Creates a user.
+///
+/// Authentication first (an extractor of the headers), then the body, then its
+/// fields.
+#[utoipa::path(
+    post,
+    path = "/api/users",
+    operation_id = "create_user",
+    tag = "users",
+    security(("bearer" = [])),
+    request_body(content = NewUser, description = "At most 64 KiB."),
+    responses(
+        (
+            status = 201,
+            description = "The user.",
+            body = UserOut,
+            headers(
+                ("Location" = String, description = "`/api/users/{id}`."),
+                ("ETag" = String, description = "A strong validator of the user."),
+                ("Cache-Control" = String, description = "`no-cache`."),
+            ),
+        ),
+        (status = 409, description = "Another user has this email (`EMAIL_TAKEN`, naming `email`)."),
+    ),
+)]
 pub(crate) async fn create(
     State(state): State<AppState>,
     user: User,
@@ -273,7 +355,36 @@ pub(crate) async fn create(
         .into_response())
 }
 
-/// `GET /api/users/{id}` (and HEAD): public, with an ETag; 304 when it matches.
+/// Reads a user.
+///
+/// Public, with an ETag; 304 when `If-None-Match` matches it. HEAD too.
+#[utoipa::path(
+    get,
+    path = "/api/users/{id}",
+    operation_id = "show_user",
+    tag = "users",
+    params(
+        ("id" = u64, Path, description = "The user's id."),
+        ("If-None-Match" = Option<String>, Header, description = "ETags the client has (weak comparison)."),
+    ),
+    responses(
+        (
+            status = 200,
+            description = "The user.",
+            body = UserOut,
+            headers(
+                ("ETag" = String, description = "A strong validator of the user."),
+                ("Cache-Control" = String, description = "`no-cache`."),
+            ),
+        ),
+        (
+            status = 304,
+            description = "The client's copy is current.",
+            headers(("ETag" = String), ("Cache-Control" = String)),
+        ),
+        (status = 410, description = "The user was deleted."),
+    ),
+)]
 pub(crate) async fn show(
     State(state): State<AppState>,
     Path(id): Path<u64>,
@@ -291,8 +402,36 @@ pub(crate) async fn show(
     Ok((validators(record), Json(&record.user)).into_response())
 }
 
-/// `PUT /api/users/{id}`: the owner or an admin; the body is read only after the
-/// caller is authenticated and authorised and the precondition holds.
+/// Replaces a user.
+///
+/// The owner or an admin; the body is read only after the caller is authenticated
+/// and authorised and the precondition holds.
+#[utoipa::path(
+    put,
+    path = "/api/users/{id}",
+    operation_id = "replace_user",
+    tag = "users",
+    security(("bearer" = [])),
+    params(
+        ("id" = u64, Path, description = "The user's id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on (strong comparison)."),
+    ),
+    request_body(content = NewUser, description = "At most 64 KiB."),
+    responses(
+        (
+            status = 200,
+            description = "The user, changed.",
+            body = UserOut,
+            headers(
+                ("ETag" = String, description = "The user's new validator."),
+                ("Cache-Control" = String, description = "`no-cache`."),
+            ),
+        ),
+        (status = 409, description = "Another user has this email (`EMAIL_TAKEN`, naming `email`)."),
+        (status = 410, description = "The user was deleted."),
+        (status = 412, description = "`If-Match` does not match the user's ETag."),
+    ),
+)]
 pub(crate) async fn replace(
     State(state): State<AppState>,
     user: User,
@@ -321,7 +460,21 @@ pub(crate) async fn replace(
     Ok((validators(record), Json(&record.user)).into_response())
 }
 
-/// `DELETE /api/users/{id}`: admins only; the id answers 410 afterwards.
+/// Deletes a user.
+///
+/// Admins only; the id answers 410 afterwards.
+#[utoipa::path(
+    delete,
+    path = "/api/users/{id}",
+    operation_id = "delete_user",
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "The user's id.")),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 410, description = "The user was deleted already."),
+    ),
+)]
 pub(crate) async fn remove(
     State(state): State<AppState>,
     user: User,
@@ -335,8 +488,22 @@ pub(crate) async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `GET /api/users/{id}/private`: the owner or an admin. Anyone else gets the very
-/// 404 a missing user gives, so that a user's existence stays private.
+/// Reads a user's private data.
+///
+/// The owner or an admin. Anyone else gets the very 404 a missing user gives, so
+/// that a user's existence stays private.
+#[utoipa::path(
+    get,
+    path = "/api/users/{id}/private",
+    operation_id = "show_private_user",
+    tag = "users",
+    security(("bearer" = [])),
+    params(("id" = u64, Path, description = "The user's id.")),
+    responses(
+        (status = 200, description = "The user's private data.", body = PrivateUser),
+        (status = 410, description = "The user was deleted."),
+    ),
+)]
 pub(crate) async fn private(
     State(state): State<AppState>,
     user: User,
@@ -350,23 +517,56 @@ pub(crate) async fn private(
             user.id
         )));
     }
-    Ok(Json(json!({
-        "id": record.user.id,
-        "email": record.user.email,
-        "owner": record.owner,
-        "version": record.version,
-    }))
+    Ok(Json(PrivateUser {
+        id: record.user.id,
+        email: record.user.email.clone(),
+        owner: record.owner,
+        version: record.version,
+    })
     .into_response())
 }
 
-/// `GET /api/admin/stats`: admins only.
+/// A user's private data.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PrivateUser {
+    id: u64,
+    #[schema(format = Email)]
+    email: String,
+    /// The id of the user who owns it.
+    owner: u64,
+    /// How many times it was written.
+    version: u64,
+}
+
+/// The store's counts.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct Stats {
+    user_count: usize,
+    deleted_count: usize,
+}
+
+/// Counts the users.
+///
+/// Admins only.
+#[utoipa::path(
+    get,
+    path = "/api/admin/stats",
+    operation_id = "admin_stats",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The counts.", body = Stats)),
+)]
 pub(crate) async fn stats(
     State(state): State<AppState>,
     user: User,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<Stats>, ApiError> {
     user.require_admin()?;
-    let (users, deleted) = state.read_users().counts();
-    Ok(Json(json!({"userCount": users, "deletedCount": deleted})))
+    let (user_count, deleted_count) = state.read_users().counts();
+    Ok(Json(Stats {
+        user_count,
+        deleted_count,
+    }))
 }
 
 /// RFC 9110 §13.1.1: If-Match uses the strong comparison; a mismatch is a 412.

@@ -36,6 +36,9 @@ mod other_routes;
 /// 405 and unknown routes, 5xx, and what every response has.
 mod cross_cutting;
 
+/// `GET /openapi.json`: every route, two operations whole.
+mod openapi;
+
 use std::{
     collections::BTreeSet,
     net::SocketAddr,
