@@ -11,8 +11,9 @@
 //!   problem form's included), so that no member is sent undocumented;
 //! - every header documented `required` is there, every documented header that is
 //!   there matches its schema, and every error header the crate sends
-//!   (`WWW-Authenticate`, `Allow`, `Retry-After`, `Accept`, `Accept-Post`, the
-//!   rate-limit fields, `X-Request-Id`) is documented for that status.
+//!   (`Cache-Control`, `Vary`, `WWW-Authenticate`, `Allow`, `Retry-After`,
+//!   `Accept`, `Accept-Post`, the rate-limit fields, `X-Request-Id`) is documented
+//!   for that status.
 
 use std::time::Duration;
 
@@ -231,7 +232,9 @@ fn requests(s: &Server) -> Vec<(StatusCode, String, reqwest::RequestBuilder)> {
 
 /// The error headers the crate sends, lower-cased: each one a response carries must
 /// be documented for its status.
-const ERROR_HEADERS: [&str; 11] = [
+const ERROR_HEADERS: [&str; 13] = [
+    "cache-control",
+    "vary",
     "www-authenticate",
     "allow",
     "retry-after",

@@ -195,6 +195,16 @@ fn applied_to_the_split_document_every_operation_has_its_errors() {
             "description": "Unauthorized: Authentication is required to access this resource.",
             "headers": {
                 "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+                "Cache-Control": {
+                    "schema": {"type": "string", "pattern": "^no-store$"},
+                    "description": "`no-store`: an error depends on its request and is not to be reused.",
+                    "required": true,
+                },
+                "Vary": {
+                    "schema": {"type": "string", "pattern": "(^|[ ,])([Aa][Cc][Cc][Ee][Pp][Tt]|\\*)($|[ ,])"},
+                    "description": "Names `Accept` (or is `*`): the format is negotiated (RFC 9110 §12.5.5).",
+                    "required": true,
+                },
                 "WWW-Authenticate": {
                     "schema": {"type": "string"},
                     "description": "The challenge (RFC 9110 §11.6.1; RFC 6750 §3 for Bearer, with `error` and `error_description` when credentials were sent and refused).",
@@ -487,9 +497,11 @@ fn declared_errors_are_filled_and_those_with_content_kept() {
     assert_eq!(
         headers,
         [
+            "Cache-Control",
             "RateLimit",
             "RateLimit-Policy",
             "Retry-After",
+            "Vary",
             "X-RateLimit-Limit",
             "X-RateLimit-Remaining",
             "X-RateLimit-Reset",

@@ -41,7 +41,8 @@
 //! response of every operation, 2xx included, gets the `X-Request-Id` header, which
 //! the layer sets on all of them.
 //!
-//! Headers, by status: `WWW-Authenticate` (required on `401`; on `400` and `403` when
+//! Headers: on every error `Cache-Control: no-store` and a `Vary` that names
+//! `Accept`; by status, `WWW-Authenticate` (required on `401`; on `400` and `403` when
 //! a Bearer challenge has an `error`), `Allow` (required on `405`), `Retry-After`
 //! (required on `429` and `503`, sometimes on `413`), `X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining`, `X-RateLimit-Reset`, `RateLimit` and `RateLimit-Policy`
@@ -51,17 +52,63 @@
 //!
 //! `#[openapi(modifiers(...))]` runs when `ApiDoc::openapi()` is called, before an
 //! `OpenApiRouter` adds its routes, so it would see no operation. Apply the docs to
-//! the finished document instead:
+//! the finished document instead, after `split_for_parts`:
 //!
-//! ```ignore
-//! let (router, mut api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-//!     .routes(routes!(create_user, list_users))
+//! ```
+//! use api_error_wire::openapi::ApiErrorDocs;
+//! use utoipa::OpenApi;
+//! use utoipa_axum::{router::OpenApiRouter, routes};
+//!
+//! #[derive(OpenApi)]
+//! #[openapi(info(title = "users", version = "1.0.0"))]
+//! struct ApiDoc;
+//!
+//! /// Reads a user.
+//! #[utoipa::path(
+//!     get,
+//!     path = "/users/{id}",
+//!     params(("id" = u64, Path)),
+//!     responses(
+//!         (status = 200, description = "The user"),
+//!         // Declared with no body: `apply` fills in the error body and headers.
+//!         (status = 410, description = "The user was deleted."),
+//!     ),
+//! )]
+//! async fn get_user() -> &'static str {
+//!     "Ada"
+//! }
+//!
+//! let (router, mut api): (axum::Router, _) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+//!     .routes(routes!(get_user))
 //!     .split_for_parts();
 //! ApiErrorDocs::new().apply(&mut api);
+//!
+//! let doc = serde_json::to_value(&api).unwrap();
+//! let responses = &doc["paths"]["/users/{id}"]["get"]["responses"];
+//! assert_eq!(responses["410"]["$ref"], "#/components/responses/Gone");
+//! assert_eq!(responses["410"]["description"], "The user was deleted.");
+//! assert_eq!(responses["400"]["$ref"], "#/components/responses/BadRequest");
+//! # let _ = router;
 //! ```
 //!
-//! [`ApiErrorDocs`] is also a [`Modify`], for a document whose paths are listed in
-//! `#[openapi(paths(...))]`.
+//! [`ApiErrorDocs`] is also a [`Modify`], for a document whose paths are all listed
+//! in `#[openapi(paths(...))]`; `new` is `const`, so that the attribute, which takes
+//! a path, can name it:
+//!
+//! ```
+//! # use api_error_wire::openapi::ApiErrorDocs;
+//! # use utoipa::OpenApi;
+//! # #[utoipa::path(get, path = "/health", responses((status = 200, description = "Up")))]
+//! # async fn health() {}
+//! const API_ERRORS: ApiErrorDocs = ApiErrorDocs::new();
+//!
+//! #[derive(OpenApi)]
+//! #[openapi(paths(health), modifiers(&API_ERRORS))]
+//! struct ApiDoc;
+//!
+//! let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+//! assert_eq!(doc["paths"]["/health"]["get"]["responses"]["500"]["$ref"], "#/components/responses/InternalServerError");
+//! ```
 
 use std::{
     borrow::Cow,
@@ -95,6 +142,8 @@ const REQUEST_ID_PATTERN: &str = "^[A-Za-z0-9._:-]{1,128}$";
 const RETRY_AFTER_PATTERN: &str =
     "^([0-9]+|[A-Z][a-z]{2}, [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT)$";
 const DIGITS_PATTERN: &str = "^[0-9]+$";
+/// A `Vary` that names `Accept`, in any case, or is `*`.
+const VARY_ACCEPT_PATTERN: &str = "(^|[ ,])([Aa][Cc][Cc][Ee][Pp][Tt]|\\*)($|[ ,])";
 
 const JSON: &str = "application/json";
 const PROBLEM: &str = "application/problem+json";
@@ -273,6 +322,8 @@ impl ToSchema for ProblemDetails<'_> {
 /// A header the error responses may carry, by its component name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Named {
+    CacheControl,
+    Vary,
     WwwAuthenticate,
     Allow,
     RetryAfter,
@@ -288,6 +339,8 @@ enum Named {
 impl Named {
     const fn name(self) -> &'static str {
         match self {
+            Self::CacheControl => "Cache-Control",
+            Self::Vary => "Vary",
             Self::WwwAuthenticate => "WWW-Authenticate",
             Self::Allow => "Allow",
             Self::RetryAfter => "Retry-After",
@@ -303,6 +356,14 @@ impl Named {
 
     fn header(self) -> Header {
         let (description, pattern) = match self {
+            Self::CacheControl => (
+                "`no-store`: an error depends on its request and is not to be reused.",
+                Some("^no-store$"),
+            ),
+            Self::Vary => (
+                "Names `Accept` (or is `*`): the format is negotiated (RFC 9110 §12.5.5).",
+                Some(VARY_ACCEPT_PATTERN),
+            ),
             Self::WwwAuthenticate => (
                 "The challenge (RFC 9110 §11.6.1; RFC 6750 §3 for Bearer, with `error` and \
                  `error_description` when credentials were sent and refused).",
@@ -347,8 +408,9 @@ impl Named {
     }
 }
 
-/// The headers of an error response of `status` besides the request id, each with
-/// whether it is always sent.
+/// The headers of an error response of `status` besides the request id,
+/// `Cache-Control` and `Vary`, which every one has, each with whether it is always
+/// sent.
 fn headers_of(status: StatusCode) -> &'static [(Named, bool)] {
     match status.as_u16() {
         400 | 403 => &[(Named::WwwAuthenticate, false)],
@@ -613,7 +675,8 @@ impl ApiErrorDocs {
             self.request_id_header.to_string(),
             header_ref(&self.request_id_header),
         );
-        for &(header, always) in headers_of(status) {
+        let every = [(Named::CacheControl, true), (Named::Vary, true)];
+        for &(header, always) in every.iter().chain(headers_of(status)) {
             response.headers.insert(
                 header.name().to_owned(),
                 required(header.header(), always).into(),
@@ -643,7 +706,8 @@ impl ApiErrorDocs {
         response
     }
 
-    /// The schemas, the request id header and the responses of the statuses used. Components of the same names already there are kept.
+    /// The schemas, the request id header and the responses of the statuses used.
+    /// Components of the same names already there are kept.
     fn add_components(&self, components: &mut Components, used: &BTreeSet<StatusCode>) {
         let mut schemas = vec![
             (ErrorBody::name().into_owned(), ErrorBody::schema()),
