@@ -1,4 +1,4 @@
-//! The documents cannot drift from the responses: an app that answers every error
+//! The document against the responses it describes: an app that answers every error
 //! status, each once with every optional member and header the status can carry and
 //! once with none, behind two layers (the default one, and one with `docs` and the
 //! development switch on), and the framework's own failures (unknown route, wrong

@@ -249,7 +249,6 @@ fn the_schemas_are_published_whole() {
     });
     let retry_after = json!({
         "type": "integer",
-        "format": "int64",
         "description": "Seconds until a retry may succeed, as in `Retry-After`: on every 429 and 503, on some 413.",
         "minimum": 0,
     });
@@ -294,7 +293,7 @@ fn the_schemas_are_published_whole() {
                 "title": {"type": "string", "description": "The status's reason phrase as RFC 9110 names it."},
                 "status": {"type": "integer", "description": "The HTTP status code.", "minimum": 400, "maximum": 599},
                 "detail": {"type": "string", "description": "A sentence for a person about this occurrence."},
-                "instance": {"type": "string", "format": "uri-reference", "description": "The path of the request."},
+                "instance": {"type": "string", "description": "The path of the request, as the server received it."},
                 "code": code,
                 "requestId": request_id,
                 "errors": fields,
@@ -452,10 +451,13 @@ fn declared_errors_are_filled_and_those_with_content_kept() {
         "text/plain".to_owned(),
         Content::new(None::<RefOr<utoipa::openapi::schema::Schema>>).into(),
     );
+    // Headers of its own, one the status has too, in another case.
     let mut with_header = Response::new("");
-    with_header
-        .headers
-        .insert("X-Retry-Budget".to_owned(), RefOr::T(Header::default()));
+    for name in ["X-Retry-Budget", "retry-after"] {
+        with_header
+            .headers
+            .insert(name.to_owned(), RefOr::T(Header::default()));
+    }
     let operation = ok()
         .response("409", own)
         .response("429", with_header)
@@ -482,43 +484,64 @@ fn declared_errors_are_filled_and_those_with_content_kept() {
             "headers": {"X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"}},
         })
     );
-    // Headers of its own: filled in place, its header kept beside the status's.
-    let rate_limited = &responses["429"];
+    // Headers of its own: filled in place, its headers kept beside the status's and
+    // none added twice in another case.
+    let own = json!({"schema": {"type": "string"}});
+    let digits = |description: &str| json!({"schema": {"type": "string", "pattern": "^[0-9]+$"}, "description": description});
+    let retry_after = |name: &str| json!({"allOf": [{"$ref": format!("#/components/schemas/{name}")}, {"type": "object", "required": ["retryAfter"]}]});
     assert_eq!(
-        rate_limited["description"],
-        "Too Many Requests: Too many requests. Try again later."
+        responses["429"],
+        json!({
+            "description": "Too Many Requests: Too many requests. Try again later.",
+            "headers": {
+                "Cache-Control": {
+                    "schema": {"type": "string", "pattern": "^no-store$"},
+                    "description": "`no-store`: an error depends on its request and is not to be reused.",
+                    "required": true,
+                },
+                "RateLimit": {
+                    "schema": {"type": "string"},
+                    "description": "The window's state (draft-ietf-httpapi-ratelimit-headers-11: `\"default\";r=0;t=42`).",
+                },
+                "RateLimit-Policy": {
+                    "schema": {"type": "string"},
+                    "description": "The window's policy (draft-ietf-httpapi-ratelimit-headers-11: `\"default\";q=5;w=60`).",
+                },
+                "Vary": {
+                    "schema": {"type": "string", "pattern": "(^|[ ,])([Aa][Cc][Cc][Ee][Pp][Tt]|\\*)($|[ ,])"},
+                    "description": "Names `Accept` (or is `*`): the format is negotiated (RFC 9110 §12.5.5).",
+                    "required": true,
+                },
+                "X-RateLimit-Limit": digits("Requests allowed in the window."),
+                "X-RateLimit-Remaining": digits("Requests left in the window."),
+                "X-RateLimit-Reset": digits("The Unix time, in seconds, at which the window ends."),
+                "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+                "X-Retry-Budget": own,
+                "retry-after": own,
+            },
+            "content": {
+                "application/json": {"schema": retry_after("ErrorBody")},
+                "application/problem+json": {"schema": retry_after("ProblemDetails")},
+            },
+        })
     );
-    let headers: Vec<&str> = rate_limited["headers"]
+    // Only the referred responses are components: 409 has content of its own, 429 was
+    // filled in place.
+    let names: Vec<&str> = doc["components"]["responses"]
         .as_object()
         .unwrap()
         .keys()
         .map(String::as_str)
         .collect();
     assert_eq!(
-        headers,
+        names,
         [
-            "Cache-Control",
-            "RateLimit",
-            "RateLimit-Policy",
-            "Retry-After",
-            "Vary",
-            "X-RateLimit-Limit",
-            "X-RateLimit-Remaining",
-            "X-RateLimit-Reset",
-            "X-Request-Id",
-            "X-Retry-Budget",
+            "BadRequest",
+            "InternalServerError",
+            "NotFound",
+            "ServiceUnavailable"
         ]
     );
-    assert_eq!(rate_limited["headers"]["Retry-After"]["required"], true);
-    assert_eq!(
-        rate_limited["content"]["application/json"]["schema"],
-        json!({"allOf": [{"$ref": "#/components/schemas/ErrorBody"}, {"type": "object", "required": ["retryAfter"]}]})
-    );
-    // 409 has content of its own: no Conflict component.
-    assert!(doc["components"]["responses"].get("Conflict").is_none());
-    assert!(doc["components"]["responses"]
-        .get("ServiceUnavailable")
-        .is_some());
 }
 
 #[test]
@@ -559,4 +582,13 @@ fn common_statuses_the_request_id_header_and_components_of_the_app_are_configura
     );
     component(&doc, "headers", "X-Correlation-Id");
     assert!(doc["components"]["headers"].get("X-Request-Id").is_none());
+
+    // A header name with characters a component name may not have.
+    let docs = ApiErrorDocs::new().with_request_id_header("X-Trace~Id!");
+    let doc = applied(&docs, ok(), None);
+    assert_eq!(
+        doc["paths"]["/things"]["post"]["responses"]["200"]["headers"],
+        json!({"X-Trace~Id!": {"$ref": "#/components/headers/X-Trace_Id_"}})
+    );
+    component(&doc, "headers", "X-Trace_Id_");
 }

@@ -38,12 +38,13 @@
 //! | any other 4xx or 5xx | an operation that names the status with no content: `(status = 409, description = "The email is taken")` in `#[utoipa::path(responses(...))]` |
 //!
 //! A response the operation declares with content of its own is left as it is. Every
-//! response of every operation, 2xx included, gets the `X-Request-Id` header, which
-//! the layer sets on all of them.
+//! response an operation describes itself, 2xx included, gets the `X-Request-Id`
+//! header, which the layer sets on all of them; a reference to a response component
+//! of the app's is left to the app.
 //!
 //! Headers: on every error `Cache-Control: no-store` and a `Vary` that names
-//! `Accept`; by status, `WWW-Authenticate` (required on `401`; on `400` and `403` when
-//! a Bearer challenge has an `error`), `Allow` (required on `405`), `Retry-After`
+//! `Accept`; by status, `WWW-Authenticate` (required on `401`; on `400` and `403`
+//! when the error carries a challenge), `Allow` (required on `405`), `Retry-After`
 //! (required on `429` and `503`, sometimes on `413`), `X-RateLimit-Limit`,
 //! `X-RateLimit-Remaining`, `X-RateLimit-Reset`, `RateLimit` and `RateLimit-Policy`
 //! (on `429`, when the error carries a window), `Accept` and `Accept-Post` (on `415`).
@@ -123,8 +124,8 @@ use utoipa::{
         path::Operation,
         request_body::RequestBody,
         schema::{
-            AdditionalProperties, AllOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, Schema,
-            SchemaFormat, Type,
+            AdditionalProperties, AllOfBuilder, ArrayBuilder, ObjectBuilder, Schema, SchemaFormat,
+            Type,
         },
         security::SecurityRequirement,
         Components, Content, OpenApi, Ref, RefOr, Response,
@@ -166,7 +167,6 @@ fn request_id() -> ObjectBuilder {
 fn retry_after() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         .minimum(Some(0))
         .description(Some(
             "Seconds until a retry may succeed, as in `Retry-After`: on every 429 and 503, on some 413.",
@@ -292,7 +292,10 @@ impl PartialSchema for ProblemDetails<'_> {
                 string("A sentence for a person about this occurrence."),
             )
             .required("detail")
-            .property("instance", uri_reference("The path of the request."))
+            .property(
+                "instance",
+                string("The path of the request, as the server received it."),
+            )
             .required("instance")
             .property("code", code())
             .required("code")
@@ -450,8 +453,10 @@ fn required(mut header: Header, required: bool) -> Header {
 }
 
 /// The component name of the response of `status`: its reason phrase without
-/// spaces or hyphens (`NotFound`, `TooManyRequests`, `UnprocessableContent`), or
-/// `Error` and the code where the status has no phrase (`Error599`).
+/// spaces or hyphens (`NotFound`, `TooManyRequests`, `UnprocessableContent`). A
+/// status of no row of its own has its class's phrase: every such 4xx shares
+/// `ClientError` and every such 5xx `ServerError`, whose responses are the same.
+/// `Error` and the code, should a phrase ever hold another character.
 fn response_name(status: StatusCode) -> String {
     let phrase = reason_phrase(status);
     if phrase.is_empty()
@@ -596,20 +601,21 @@ impl ApiErrorDocs {
             if !declared.content.is_empty() {
                 continue;
             }
-            used.insert(status);
             if declared.headers.is_empty()
                 && declared.links.is_empty()
                 && declared.extensions.is_none()
             {
                 *response = response_ref(status, Some(&declared.description));
+                used.insert(status);
             } else {
+                // Headers of its own: filled in place, its own headers kept.
                 let full = self.response(status);
                 if declared.description.is_empty() {
                     declared.description = full.description;
                 }
                 declared.content = full.content;
                 for (name, header) in full.headers {
-                    declared.headers.entry(name).or_insert(header);
+                    add_header(&mut declared.headers, name, header);
                 }
             }
         }
@@ -656,25 +662,31 @@ impl ApiErrorDocs {
                 used.insert(status);
             }
         }
-        // The request id, on every response the operation describes itself.
+        // The request id, on every response the operation describes itself (one
+        // that refers to a component of the app's is the app's to describe).
         for response in responses.values_mut() {
             if let RefOr::T(response) = response {
-                response
-                    .headers
-                    .entry(self.request_id_header.to_string())
-                    .or_insert_with(|| header_ref(&self.request_id_header));
+                add_header(
+                    &mut response.headers,
+                    self.request_id_header.to_string(),
+                    self.request_id_ref(),
+                );
             }
         }
+    }
+
+    /// A reference to the request id header's component.
+    fn request_id_ref(&self) -> RefOr<Header> {
+        header_ref(&component_name(&self.request_id_header))
     }
 
     /// The response of `status`, with its content and headers.
     fn response(&self, status: StatusCode) -> Response {
         let info = StatusInfo::of(status);
         let mut response = Response::new(format!("{}: {}", reason_phrase(status), info.message()));
-        response.headers.insert(
-            self.request_id_header.to_string(),
-            header_ref(&self.request_id_header),
-        );
+        response
+            .headers
+            .insert(self.request_id_header.to_string(), self.request_id_ref());
         let every = [(Named::CacheControl, true), (Named::Vary, true)];
         for &(header, always) in every.iter().chain(headers_of(status)) {
             response.headers.insert(
@@ -733,7 +745,7 @@ impl ApiErrorDocs {
             .build();
         components
             .headers
-            .entry(self.request_id_header.to_string())
+            .entry(component_name(&self.request_id_header))
             .or_insert_with(|| required(request_id, true).into());
         for status in used {
             components
@@ -748,6 +760,27 @@ impl Modify for ApiErrorDocs {
     fn modify(&self, openapi: &mut OpenApi) {
         self.apply(openapi);
     }
+}
+
+/// Adds `header` as `name` unless a header of that name, in any case, is there.
+fn add_header(headers: &mut BTreeMap<String, RefOr<Header>>, name: String, header: RefOr<Header>) {
+    if !headers.keys().any(|h| h.eq_ignore_ascii_case(&name)) {
+        headers.insert(name, header);
+    }
+}
+
+/// `name` as a component name (`^[a-zA-Z0-9.\-_]+$`, OpenAPI 3.1 §4.8.7.1): any
+/// other character of a header name becomes `_`.
+fn component_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The status of a response key that is one error status (`"409"`), not a range

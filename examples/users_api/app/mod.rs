@@ -1,7 +1,8 @@
 //! The users API: its state, its routes and its layers. `main.rs` runs it; the
-//! end-to-end tests (`tests/users_api/`, `tests/robustness/`) include this module
-//! and run it too. The routes and their OpenAPI document come from the same
-//! handlers (utoipa-axum's `OpenApiRouter`); `docs.rs` adds the errors.
+//! end-to-end tests (`examples/users_api/tests/users_api/` and `robustness/`)
+//! include this module and run it too. The routes and their OpenAPI document come
+//! from the same handlers (utoipa-axum's `OpenApiRouter`); `docs.rs` adds the
+//! errors.
 
 pub(crate) mod auth;
 pub(crate) mod docs;
@@ -228,8 +229,11 @@ struct Uploaded {
     post,
     path = "/api/uploads",
     tag = "uploads",
-    request_body(content = Option<Vec<u8>>, content_type = "application/octet-stream", description = "Any bytes, none included, at most 1 MiB."),
-    responses((status = 201, description = "Received.", body = Uploaded)),
+    request_body(content = Option<String>, content_type = "application/octet-stream", description = "Any bytes, none included, at most 1 MiB."),
+    responses(
+        (status = 201, description = "Received.", body = Uploaded),
+        (status = 408, description = "The body took over 1 s to arrive."),
+    ),
 )]
 async fn upload(body: Result<Bytes, BytesRejection>) -> Result<Response, ApiError> {
     let body = body?;

@@ -96,12 +96,15 @@ impl ValidateFields for ReportRequest {
     tag = "reports",
     security(("bearer" = [])),
     request_body(content = ReportRequest, description = "At most 64 KiB."),
-    responses((
-        status = 202,
-        description = "Queued; poll `statusUrl`.",
-        body = Job,
-        headers(("Location" = String, description = "The job's `statusUrl`.")),
-    )),
+    responses(
+        (
+            status = 202,
+            description = "Queued; poll `statusUrl`.",
+            body = Job,
+            headers(("Location" = String, description = "The job's `statusUrl`.")),
+        ),
+        (status = 408, description = "The body took over 1 s to arrive."),
+    ),
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,

@@ -168,7 +168,13 @@ impl ValidateFields for NewUser {
                 "TOO_LONG",
             )
             .check(
-                email_address::EmailAddress::is_valid(&self.email),
+                // An address alone: not `Ada <ada@example.com>`, which the crate's
+                // default options take.
+                email_address::EmailAddress::parse_with_options(
+                    &self.email,
+                    email_address::Options::default().without_display_text(),
+                )
+                .is_ok(),
                 "email",
                 "Must be a valid email address.",
                 "INVALID_FORMAT",
@@ -332,6 +338,7 @@ pub(crate) async fn list(
                 ("Cache-Control" = String, description = "`no-cache`."),
             ),
         ),
+        (status = 408, description = "The body took over 1 s to arrive."),
         (status = 409, description = "Another user has this email (`EMAIL_TAKEN`, naming `email`)."),
     ),
 )]
@@ -365,7 +372,7 @@ pub(crate) async fn create(
     tag = "users",
     params(
         ("id" = u64, Path, description = "The user's id."),
-        ("If-None-Match" = Option<String>, Header, description = "ETags the client has (weak comparison)."),
+        ("If-None-Match" = Option<String>, Header, nullable = false, description = "ETags the client has (weak comparison)."),
     ),
     responses(
         (
@@ -414,7 +421,7 @@ pub(crate) async fn show(
     security(("bearer" = [])),
     params(
         ("id" = u64, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on (strong comparison)."),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "The ETag the change is based on (strong comparison)."),
     ),
     request_body(content = NewUser, description = "At most 64 KiB."),
     responses(
@@ -427,6 +434,7 @@ pub(crate) async fn show(
                 ("Cache-Control" = String, description = "`no-cache`."),
             ),
         ),
+        (status = 408, description = "The body took over 1 s to arrive."),
         (status = 409, description = "Another user has this email (`EMAIL_TAKEN`, naming `email`)."),
         (status = 410, description = "The user was deleted."),
         (status = 412, description = "`If-Match` does not match the user's ETag."),

@@ -197,7 +197,23 @@ async fn create_user_with_invalid_fields_is_422_validation_failed() {
             json!({"name": "   ", "email": "ok@example.com"}),
             vec![name],
         ),
-        (json!({"name": "Ok", "email": "no at sign"}), vec![email]),
+        (
+            json!({"name": "Ok", "email": "no at sign"}),
+            vec![email.clone()],
+        ),
+        // An address with a display name is not an address (`format: email`).
+        (
+            json!({"name": "Ok", "email": "Ada <ada2@example.com>"}),
+            vec![email],
+        ),
+        // 100 characters with the whitespace around them is 102: too long, as
+        // `maxLength` counts.
+        (
+            json!({"name": format!(" {} ", "x".repeat(100)), "email": "ok@example.com"}),
+            vec![
+                json!({"field": "name", "message": "Must be at most 100 characters.", "code": "TOO_LONG"}),
+            ],
+        ),
     ];
     for (body, details) in cases {
         let res = s.send_json(Method::POST, "/api/users", USER, &body).await;

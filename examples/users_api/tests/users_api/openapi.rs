@@ -41,15 +41,15 @@ async fn every_route_is_documented_with_its_success_and_error_responses() {
             "GET /api/internal 400 404 500 503",
             "GET /api/limited 200 400 404 429 500 503",
             "GET /api/maintenance 400 404 500 503",
-            "POST /api/reports 202 400 401 403 404 413 415 422 500 503",
+            "POST /api/reports 202 400 401 403 404 408 413 415 422 500 503",
             "GET /api/reports/jobs/{jobId} 200 400 404 500 503",
             "GET /api/slow 400 404 500 503",
-            "POST /api/uploads 201 400 404 413 500 503",
+            "POST /api/uploads 201 400 404 408 413 500 503",
             "GET /api/users 200 400 404 500 503",
-            "POST /api/users 201 400 401 403 404 409 413 415 422 500 503",
+            "POST /api/users 201 400 401 403 404 408 409 413 415 422 500 503",
             "DELETE /api/users/{id} 204 400 401 403 404 410 500 503",
             "GET /api/users/{id} 200 304 400 404 410 500 503",
-            "PUT /api/users/{id} 200 400 401 403 404 409 410 412 413 415 422 500 503",
+            "PUT /api/users/{id} 200 400 401 403 404 408 409 410 412 413 415 422 500 503",
             "GET /api/users/{id}/private 200 400 401 403 404 410 500 503",
             "GET /healthz 200 400 404 500 503",
             "GET /openapi.json 200 400 404 500 503",
@@ -114,6 +114,13 @@ async fn creating_a_user_is_documented_whole() {
         }),
     );
     responses.insert(
+        "408".to_owned(),
+        json!({
+            "$ref": "#/components/responses/RequestTimeout",
+            "description": "The body took over 1 s to arrive.",
+        }),
+    );
+    responses.insert(
         "409".to_owned(),
         json!({
             "$ref": "#/components/responses/Conflict",
@@ -156,13 +163,29 @@ async fn creating_a_user_is_documented_whole() {
             "additionalProperties": false,
         })
     );
-    // The errors it refers to are components, with both formats.
-    let conflict = &doc["components"]["responses"]["Conflict"];
+    // The errors it refers to are components, with both formats and the headers of
+    // every error.
     assert_eq!(
-        conflict["content"],
+        doc["components"]["responses"]["Conflict"],
         json!({
-            "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}},
-            "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}},
+            "description": "Conflict: The request conflicts with the current state of the resource.",
+            "headers": {
+                "Cache-Control": {
+                    "schema": {"type": "string", "pattern": "^no-store$"},
+                    "description": "`no-store`: an error depends on its request and is not to be reused.",
+                    "required": true,
+                },
+                "Vary": {
+                    "schema": {"type": "string", "pattern": "(^|[ ,])([Aa][Cc][Cc][Ee][Pp][Tt]|\\*)($|[ ,])"},
+                    "description": "Names `Accept` (or is `*`): the format is negotiated (RFC 9110 §12.5.5).",
+                    "required": true,
+                },
+                "X-Request-Id": {"$ref": "#/components/headers/X-Request-Id"},
+            },
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}},
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}},
+            },
         })
     );
 }
@@ -221,7 +244,7 @@ async fn reading_a_user_and_listing_users_are_documented_whole() {
                     "in": "header",
                     "description": "ETags the client has (weak comparison).",
                     "required": false,
-                    "schema": {"type": ["string", "null"]},
+                    "schema": {"type": "string"},
                 },
             ],
             "responses": responses,
