@@ -79,6 +79,7 @@
 //! | [`layer`] | the layer's service, future and `ErrorEvent`, the request id header |
 //! | [`extract`], [`validate`], [`request_id`] | the extractors, validation and request ids, documented |
 //! | [`convert`] | the `From` conversions into `ApiError`, as a table |
+//! | `validator`, `garde` (features of the same names) | `Valid<E>` extractors and conversions for the two validation crates |
 //! | `openapi` (feature `utoipa`) | `ApiErrorDocs`: every operation's error responses in a utoipa document, from the types that render them |
 //!
 //! Your own errors convert with `From`, so handlers use `?`: see [`ApiError`].
@@ -86,13 +87,17 @@
 //!
 //! Features: `tower-http` (default) reads tower-http's `RequestId` and maps its body
 //! timeout to a 408; `tower` converts tower's `Elapsed` and `Overloaded`; `utoipa`
-//! documents the errors in OpenAPI (utoipa 6).
+//! documents the errors in OpenAPI (utoipa 6); `validator` (0.21) and `garde` (0.23)
+//! turn those crates' errors into 422s.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod convert;
 mod error;
 pub mod extract;
+#[cfg(feature = "garde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "garde")))]
+pub mod garde;
 pub mod headers;
 pub mod layer;
 mod negotiate;
@@ -100,6 +105,9 @@ mod render;
 pub mod request_id;
 mod response;
 pub mod validate;
+#[cfg(feature = "validator")]
+#[cfg_attr(docsrs, doc(cfg(feature = "validator")))]
+pub mod validator;
 
 #[doc(inline)]
 pub use api_error_wire as wire;

@@ -264,3 +264,140 @@ where
         Ok(Self(inner))
     }
 }
+
+/// How field names are written in `details[].field`, as serde's `rename_all` writes
+/// them: set it once with
+/// [`ApiErrorLayer::with_field_case`](crate::ApiErrorLayer::with_field_case), so that
+/// a `#[serde(rename_all = "camelCase")]` body gets camelCase paths
+/// (`items[2].unitPrice`). It applies to the paths that the `validator` and `garde`
+/// integrations build from Rust field names; paths written by hand in a
+/// [`FieldErrors`] are sent as written.
+///
+/// A field renamed on its own (`#[serde(rename = "...")]`) cannot be followed:
+/// neither library reports it.
+///
+/// ```
+/// use axum_api_error::validate::FieldCase;
+///
+/// assert_eq!(FieldCase::Camel.path("items[2].unit_price"), "items[2].unitPrice");
+/// assert_eq!(FieldCase::Kebab.path("billing_address.zip_code"), "billing-address.zip-code");
+/// assert_eq!(FieldCase::AsIs.path("unit_price"), "unit_price");
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FieldCase {
+    /// The Rust field names (the default).
+    #[default]
+    AsIs,
+    /// `lowercase`.
+    Lower,
+    /// `UPPERCASE`.
+    Upper,
+    /// `PascalCase`.
+    Pascal,
+    /// `camelCase`.
+    Camel,
+    /// `snake_case`.
+    Snake,
+    /// `SCREAMING_SNAKE_CASE`.
+    ScreamingSnake,
+    /// `kebab-case`.
+    Kebab,
+    /// `SCREAMING-KEBAB-CASE`.
+    ScreamingKebab,
+}
+
+impl FieldCase {
+    /// One Rust field name (`snake_case`) written in this case, as serde's
+    /// `rename_all` writes it.
+    #[must_use]
+    pub fn name<'a>(self, field: &'a str) -> Cow<'a, str> {
+        match self {
+            Self::AsIs | Self::Lower | Self::Snake => Cow::Borrowed(field),
+            Self::Upper | Self::ScreamingSnake => Cow::Owned(field.to_ascii_uppercase()),
+            Self::Pascal => Cow::Owned(pascal(field)),
+            Self::Camel => {
+                let pascal = pascal(field);
+                let mut chars = pascal.chars();
+                Cow::Owned(chars.next().map_or_else(String::new, |first| {
+                    first.to_ascii_lowercase().to_string() + chars.as_str()
+                }))
+            }
+            Self::Kebab => Cow::Owned(field.replace('_', "-")),
+            Self::ScreamingKebab => Cow::Owned(field.replace('_', "-").to_ascii_uppercase()),
+        }
+    }
+
+    /// A path (`items[2].unit_price`) with each field name written in this case;
+    /// indices are kept.
+    #[must_use]
+    pub fn path<'a>(self, path: &'a str) -> Cow<'a, str> {
+        if self == Self::AsIs {
+            return Cow::Borrowed(path);
+        }
+        let mut out = String::with_capacity(path.len());
+        let mut rest = path;
+        while !rest.is_empty() {
+            let end = rest.find(['.', '[']).unwrap_or(rest.len());
+            out.push_str(&self.name(&rest[..end]));
+            rest = &rest[end..];
+            // The separator, and an index whole.
+            if let Some(after) = rest.strip_prefix('.') {
+                out.push('.');
+                rest = after;
+            } else if rest.starts_with('[') {
+                let close = rest.find(']').map_or(rest.len(), |i| i + 1);
+                out.push_str(&rest[..close]);
+                rest = &rest[close..];
+            }
+        }
+        Cow::Owned(out)
+    }
+}
+
+/// serde's `PascalCase` of a field name: each `_` dropped, the letter after it
+/// upper-cased.
+fn pascal(field: &str) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut capitalize = true;
+    for c in field.chars() {
+        if c == '_' {
+            capitalize = true;
+        } else if capitalize {
+            out.push(c.to_ascii_uppercase());
+            capitalize = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The field case the layer set for this request, if any.
+#[cfg(any(feature = "validator", feature = "garde"))]
+pub(crate) fn field_case(extensions: &http::Extensions) -> FieldCase {
+    extensions.get::<FieldCase>().copied().unwrap_or_default()
+}
+
+/// Field errors in the order of their paths: field names by their text, indices by
+/// their number (`items[2]` before `items[10]`), then by code and message, so that the
+/// order does not depend on a hash map's.
+#[cfg(any(feature = "validator", feature = "garde"))]
+pub(crate) fn sort_by_path(errors: &mut [FieldError]) {
+    fn key(path: &str) -> Vec<(bool, u64, &str)> {
+        path.split(['.', '['])
+            .map(
+                |segment| match segment.strip_suffix(']').map(str::parse::<u64>) {
+                    Some(Ok(index)) => (true, index, ""),
+                    _ => (false, 0, segment),
+                },
+            )
+            .collect()
+    }
+    errors.sort_by(|a, b| {
+        key(&a.field)
+            .cmp(&key(&b.field))
+            .then_with(|| a.code.cmp(&b.code))
+            .then_with(|| a.message.cmp(&b.message))
+    });
+}

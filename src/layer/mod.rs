@@ -40,6 +40,7 @@ use crate::{
     headers::{Challenge, RetryAfter},
     request_id::RequestId,
     response::Defaults,
+    validate::FieldCase,
     wire::ErrorFormat,
 };
 
@@ -221,6 +222,7 @@ pub(crate) struct Config {
     pub(crate) debug_details: bool,
     pub(crate) on_error: Option<OnError>,
     pub(crate) max_text_len: usize,
+    pub(crate) field_case: FieldCase,
 }
 
 impl fmt::Debug for Config {
@@ -236,6 +238,7 @@ impl fmt::Debug for Config {
                 &self.on_error.as_ref().map(|_| "Fn(&ErrorEvent)"),
             )
             .field("max_text_len", &self.max_text_len)
+            .field("field_case", &self.field_case)
             .finish()
     }
 }
@@ -263,6 +266,7 @@ impl ApiErrorLayer {
                 debug_details: false,
                 on_error: None,
                 max_text_len: 4096,
+                field_case: FieldCase::AsIs,
             }),
         }
     }
@@ -317,6 +321,15 @@ impl ApiErrorLayer {
     /// (4096 by default); a longer body is replaced without being read.
     pub fn with_max_text_len(mut self, len: usize) -> Self {
         self.config().max_text_len = len;
+        self
+    }
+
+    /// How the `validator` and `garde` integrations write field names in
+    /// `details[].field` ([`FieldCase::AsIs`], the Rust names, by default): set it to
+    /// the serde `rename_all` of the bodies, e.g. [`FieldCase::Camel`]. The layer
+    /// hands it to the extractors in the request's extensions.
+    pub fn with_field_case(mut self, case: FieldCase) -> Self {
+        self.config().field_case = case;
         self
     }
 

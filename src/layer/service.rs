@@ -10,7 +10,7 @@ use http::{header::ACCEPT, Request, Response};
 use tower_service::Service;
 
 use super::{future::ResponseFuture, normalise::RequestInfo, Config};
-use crate::{error::BoxError, request_id::RequestId};
+use crate::{error::BoxError, request_id::RequestId, validate::FieldCase};
 
 /// The service [`ApiErrorLayer`](super::ApiErrorLayer) wraps around another.
 #[derive(Debug, Clone)]
@@ -58,6 +58,9 @@ where
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
         let (request_id, nested) = take_request_id(&mut req, &self.config);
+        if self.config.field_case != FieldCase::AsIs {
+            req.extensions_mut().insert(self.config.field_case);
+        }
         // Without a subscriber that wants it, no span at all: axum's default
         // `tower-log` feature would otherwise route every span through `log`.
         let span = if tracing::level_enabled!(tracing::Level::INFO) {
