@@ -79,6 +79,7 @@
 //! | [`layer`] | the layer's service, future and `ErrorEvent`, the request id header |
 //! | [`extract`], [`validate`], [`request_id`] | the extractors, validation and request ids, documented |
 //! | [`convert`] | the `From` conversions into `ApiError`, as a table |
+//! | `governor` (feature `tower-governor`) | tower_governor's rejections as `ApiError`s |
 //! | `validator`, `garde` (features of the same names) | `Valid<E>` extractors and conversions for the two validation crates |
 //! | `openapi` (feature `utoipa`) | `ApiErrorDocs`: every operation's error responses in a utoipa document, from the types that render them |
 //!
@@ -98,6 +99,9 @@ pub mod extract;
 #[cfg(feature = "garde")]
 #[cfg_attr(docsrs, doc(cfg(feature = "garde")))]
 pub mod garde;
+#[cfg(feature = "tower-governor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower-governor")))]
+pub mod governor;
 pub mod headers;
 pub mod layer;
 mod negotiate;

@@ -153,6 +153,19 @@ impl AxumRejection {
     }
 }
 
+/// The wait, in whole seconds floored, of tower_governor 0.8's own 429 body
+/// (`Too Many Requests! Wait for 3s`), which an app without the crate's
+/// `tower-governor` error handler sends.
+pub(crate) fn governor_wait(status: StatusCode, text: &str) -> Option<u64> {
+    let wait = text
+        .strip_prefix("Too Many Requests! Wait for ")?
+        .strip_suffix('s')?;
+    if status != StatusCode::TOO_MANY_REQUESTS || !wait.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    wait.parse().ok()
+}
+
 /// The media types an app's own 415 text names (`Send application/json.`), of the
 /// three the crate knows: a guess at the `Accept` of a 415 that is not axum's.
 pub(crate) fn media_types_named(text: &str) -> impl Iterator<Item = &'static str> + '_ {

@@ -92,14 +92,40 @@ use axum::extract::{
     },
 };
 
+use http::HeaderMap;
+
 use self::messages::Refusal;
 use crate::{
     error::{chain, ApiError, BoxError},
+    headers::RateLimit,
     wire::FieldError,
 };
 
 pub(crate) mod guess;
 mod messages;
+
+/// The 429 of a tower_governor wait of `wait_secs`, floored to whole seconds: a
+/// `Retry-After` of one second more, the same number in the message, and the
+/// rate-limit fields where `headers` (governor's, from `use_headers`) has its burst
+/// size. Its window governor does not tell: no `RateLimit-Policy`.
+pub(crate) fn governor_rate_limited(wait_secs: u64, headers: Option<&HeaderMap>) -> ApiError {
+    let retry = wait_secs.saturating_add(1);
+    let unit = if retry == 1 { "second" } else { "seconds" };
+    let error = ApiError::rate_limited(Duration::from_secs(retry))
+        .with_message(format!("Too many requests. Try again in {retry} {unit}."));
+    let limit = headers
+        .and_then(|h| h.get("x-ratelimit-limit"))
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    match limit {
+        Some(limit) => error.with_rate_limit(RateLimit::without_window(
+            limit,
+            0,
+            Duration::from_secs(retry),
+        )),
+        None => error,
+    }
+}
 
 /// How long a client should wait before retrying a dependency that refused it.
 const DEPENDENCY_RETRY_AFTER: Duration = Duration::from_secs(30);

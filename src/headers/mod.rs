@@ -21,7 +21,7 @@
 //! assert_eq!(RetryAfter::delay(Duration::from_millis(1500)).to_string(), "2");
 //!
 //! let limit = RateLimit::new(100, 0, Duration::from_secs(60), Duration::from_secs(30));
-//! assert_eq!(limit.policy_header(), r#""default";q=100;w=60"#);
+//! assert_eq!(limit.policy_header().unwrap(), r#""default";q=100;w=60"#);
 //! assert_eq!(limit.remaining_header(), r#""default";r=0;t=30"#);
 //! ```
 

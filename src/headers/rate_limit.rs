@@ -39,7 +39,8 @@ pub struct RateLimit {
     policy: Cow<'static, str>,
     limit: u64,
     remaining: u64,
-    window: Duration,
+    /// `None` where the limiter does not say (tower_governor): no `RateLimit-Policy`.
+    window: Option<Duration>,
     reset_after: Duration,
     reset_at: SystemTime,
 }
@@ -49,6 +50,30 @@ impl RateLimit {
     /// `reset_after` from now. The policy is named `"default"`.
     #[must_use]
     pub fn new(limit: u64, remaining: u64, window: Duration, reset_after: Duration) -> Self {
+        Self::of(limit, remaining, Some(window), reset_after)
+    }
+
+    /// `limit` requests, `remaining` of them left, the quota whole again `reset_after`
+    /// from now, for a limiter that does not tell its window (a token bucket such as
+    /// tower_governor's): everything but `RateLimit-Policy`, which needs the window.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use http::HeaderMap;
+    /// use axum_api_error::headers::RateLimit;
+    ///
+    /// let mut headers = HeaderMap::new();
+    /// RateLimit::without_window(5, 0, Duration::from_secs(3)).write_headers(&mut headers);
+    /// assert_eq!(headers["x-ratelimit-limit"], "5");
+    /// assert_eq!(headers["ratelimit"], r#""default";r=0;t=3"#);
+    /// assert!(!headers.contains_key("ratelimit-policy"));
+    /// ```
+    #[must_use]
+    pub fn without_window(limit: u64, remaining: u64, reset_after: Duration) -> Self {
+        Self::of(limit, remaining, None, reset_after)
+    }
+
+    fn of(limit: u64, remaining: u64, window: Option<Duration>, reset_after: Duration) -> Self {
         Self {
             policy: Cow::Borrowed("default"),
             limit,
@@ -101,15 +126,17 @@ impl RateLimit {
             .map_or(0, ceil_secs)
     }
 
-    /// The `RateLimit-Policy` value: `"default";q=100;w=60`.
+    /// The `RateLimit-Policy` value, `"default";q=100;w=60`, where the window is
+    /// known.
     #[must_use]
-    pub fn policy_header(&self) -> String {
-        format!(
+    pub fn policy_header(&self) -> Option<String> {
+        let window = self.window?;
+        Some(format!(
             "{};q={};w={}",
             sf_string(&self.policy),
             self.limit,
-            ceil_secs(self.window)
-        )
+            ceil_secs(window)
+        ))
     }
 
     /// The `RateLimit` value: `"default";r=0;t=30`.
@@ -123,7 +150,7 @@ impl RateLimit {
         )
     }
 
-    /// Writes the five fields into `headers`.
+    /// Writes the five fields into `headers` (four without a window).
     pub fn write_headers(&self, headers: &mut HeaderMap) {
         self.each_header(&mut |name, value| {
             headers.insert(name, value);
@@ -134,7 +161,9 @@ impl RateLimit {
         put(X_RATELIMIT_LIMIT, HeaderValue::from(self.limit));
         put(X_RATELIMIT_REMAINING, HeaderValue::from(self.remaining));
         put(X_RATELIMIT_RESET, HeaderValue::from(self.reset_unix_secs()));
-        put(RATELIMIT_POLICY, ascii_header(&self.policy_header()));
+        if let Some(policy) = self.policy_header() {
+            put(RATELIMIT_POLICY, ascii_header(&policy));
+        }
         put(RATELIMIT, ascii_header(&self.remaining_header()));
     }
 }

@@ -17,7 +17,10 @@ use http_body::Body as _;
 
 use super::{Config, ErrorEvent};
 use crate::{
-    convert::guess::{media_types_named, AxumRejection},
+    convert::{
+        governor_rate_limited,
+        guess::{governor_wait, media_types_named, AxumRejection},
+    },
     error::{ApiError, Chain, ErrorKind},
     headers::{RetryAfter, ACCEPT_POST},
     negotiate::negotiate,
@@ -124,11 +127,22 @@ pub(super) fn finish_text(
         .and_then(|t| std::str::from_utf8(t).ok())
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    let mut error = classify(parts.status, text, info);
     // The headers that described the replaced body describe it no more.
     for name in REPRESENTATION_HEADERS {
         parts.headers.remove(name);
     }
+    // tower_governor's own 429: its floored wait, one second short, is replaced.
+    if let Some(wait) = text.and_then(|t| governor_wait(parts.status, t)) {
+        let error = governor_rate_limited(wait, Some(&parts.headers)).with_source(Replaced {
+            by: "tower_governor",
+            text: text.unwrap_or_default().to_owned(),
+        });
+        for name in [RETRY_AFTER, HeaderName::from_static("x-ratelimit-after")] {
+            parts.headers.remove(name);
+        }
+        return render(parts, &error, info, true);
+    }
+    let mut error = classify(parts.status, text, info);
     // A Retry-After the service set is kept, and where the body states one (429, 503,
     // 413) it states the same, both written by the error; one that does not parse is
     // replaced by the layer's.
