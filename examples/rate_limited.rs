@@ -33,7 +33,8 @@ pub(crate) fn app(per_second: u64, burst: u32) -> ApiErrorService<Router> {
     let router = Router::new()
         .route("/api/hello", get(|| async { "hello" }))
         .layer(GovernorLayer::new(config).error_handler(axum_api_error::governor::error_response));
-    ApiErrorLayer::new().layer(router)
+    // After `with_state`: each handler is made a route once, not on every request.
+    ApiErrorLayer::new().layer(router.with_state(()))
 }
 
 #[tokio::main]

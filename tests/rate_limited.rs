@@ -121,7 +121,7 @@ async fn a_long_wait_is_stated_once_in_whole_seconds_rounded_up() {
     let router = Router::new()
         .route("/", get(|| async { "ok" }))
         .layer(GovernorLayer::new(config).error_handler(axum_api_error::governor::error_response));
-    let s = serve_with_peer(ApiErrorLayer::new().layer(router)).await;
+    let s = serve_with_peer(ApiErrorLayer::new().layer(router.with_state(()))).await;
     s.get("/").await.expect(200);
     let retry = assert_rate_limited(&s.get("/").await, "1");
     assert!((29..=30).contains(&retry), "{retry}");
@@ -138,7 +138,7 @@ async fn without_the_error_handler_governors_own_429_is_rewritten_the_same_way()
     let router = Router::new()
         .route("/", get(|| async { "ok" }))
         .layer(GovernorLayer::new(config));
-    let s = serve_with_peer(ApiErrorLayer::new().layer(router)).await;
+    let s = serve_with_peer(ApiErrorLayer::new().layer(router.with_state(()))).await;
     s.get("/").await.expect(200);
     let retry = assert_rate_limited(&s.get("/").await, "1");
     assert_eq!(retry, 1);

@@ -153,6 +153,14 @@ impl AxumRejection {
     }
 }
 
+/// Whether axum's "could not buffer the body" text wraps tower-http's body timeout
+/// (`... data was not received within the designated timeout`): axum's own `Bytes`,
+/// `String` and `Json` then answer a 400 where the client was too slow.
+pub(crate) fn is_body_timeout(rejection: Option<AxumRejection>, text: &str) -> bool {
+    rejection == Some(AxumRejection::BufferBody)
+        && text.ends_with("data was not received within the designated timeout")
+}
+
 /// The wait, in whole seconds floored, of tower_governor 0.8's own 429 body
 /// (`Too Many Requests! Wait for 3s`), which an app without the crate's
 /// `tower-governor` error handler sends.

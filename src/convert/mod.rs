@@ -330,7 +330,7 @@ fn body_error(err: &(dyn StdError + 'static)) -> ApiError {
 
 /// tower-http's `RequestBodyTimeoutLayer` gave up on the body: the client was slow.
 #[cfg(feature = "tower-http")]
-fn body_timeout() -> ApiError {
+pub(crate) fn body_timeout() -> ApiError {
     ApiError::request_timeout().with_message("The request body was not received in time.")
 }
 

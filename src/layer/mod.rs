@@ -3,7 +3,13 @@
 //!
 //! Wrapped around a whole `Router`, the app is an [`ApiErrorService<Router>`]; serve
 //! it with axum's `into_make_service` (naming the request type, which the service
-//! alone does not fix):
+//! alone does not fix), or `into_make_service_with_connect_info::<SocketAddr>()`
+//! where an extractor or a rate limiter needs the peer address. Give it the router
+//! after `with_state` (`with_state(())` for a router without state): a `Router` used
+//! as a plain service converts its handlers again on every request otherwise, and
+//! a layer added with `Router::layer` is built anew each time, so that a stateful
+//! one (tower's `RateLimit`, say) limits nothing. axum's own `into_make_service`
+//! does this for an unwrapped `Router`.
 //!
 //! ```
 //! use axum::{body::Body, extract::Request, http::StatusCode, routing::get, Router};
@@ -11,7 +17,7 @@
 //! use tower::{Layer, ServiceExt};
 //!
 //! fn app() -> ApiErrorService<Router> {
-//!     ApiErrorLayer::new().layer(Router::new().route("/", get(|| async { "hi" })))
+//!     ApiErrorLayer::new().layer(Router::new().route("/", get(|| async { "hi" })).with_state(()))
 //! }
 //!
 //! # #[tokio::main(flavor = "current_thread")]
@@ -124,7 +130,7 @@ pub use crate::render::DEFAULT_RETRY_AFTER;
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() {
 ///
-/// let router: Router = Router::new().route("/", get(|| async { "hi" }));
+/// let router: Router = Router::new().route("/", get(|| async { "hi" })).with_state(());
 /// let app = ApiErrorLayer::new().layer(router);
 /// // axum's own empty 404, in the error shape:
 /// let res = app.clone().oneshot(Request::get("/nope").body(Body::empty()).unwrap()).await.unwrap();

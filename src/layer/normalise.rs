@@ -18,8 +18,8 @@ use http_body::Body as _;
 use super::{Config, ErrorEvent};
 use crate::{
     convert::{
-        governor_rate_limited,
-        guess::{governor_wait, media_types_named, AxumRejection},
+        body_timeout, governor_rate_limited,
+        guess::{governor_wait, is_body_timeout, media_types_named, AxumRejection},
     },
     error::{ApiError, Chain, ErrorKind},
     headers::{RetryAfter, ACCEPT_POST},
@@ -143,6 +143,8 @@ pub(super) fn finish_text(
         return render(parts, &error, info, true);
     }
     let mut error = classify(parts.status, text, info);
+    // A 400 of axum's that was a body timeout is a 408.
+    parts.status = error.status();
     // A Retry-After the service set is kept, and where the body states one (429, 503,
     // 413) it states the same, both written by the error; one that does not parse is
     // replaced by the layer's.
@@ -226,6 +228,14 @@ fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiEr
             } else {
                 error
             }
+        }
+        // A body that timed out is the client's slowness: 408, as the crate's own
+        // extractors answer it.
+        400 if is_body_timeout(axum, text) => {
+            return body_timeout().with_source(Replaced {
+                by: "axum's rejection",
+                text: text.to_owned(),
+            });
         }
         400 => ApiError::from_status(status)
             .with_known_code(axum.map_or("BAD_REQUEST", AxumRejection::code)),
