@@ -167,3 +167,16 @@ fn served_without_the_peer_address_every_request_is_a_500_that_logs_why() {
         "the log says why: {logs:#?}"
     );
 }
+
+#[tokio::test]
+async fn around_the_router_a_handler_reads_the_peer_address() {
+    use axum::extract::ConnectInfo;
+    let router = Router::new().route(
+        "/peer",
+        get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
+    );
+    let s = serve_with_peer(ApiErrorLayer::new().layer(router.with_state(()))).await;
+    let res = s.get("/peer").await;
+    res.expect(200);
+    assert_eq!(res.text(), "127.0.0.1");
+}

@@ -328,8 +328,8 @@ fn body_error(err: &(dyn StdError + 'static)) -> ApiError {
     ApiError::bad_request(messages::UNREADABLE_BODY).with_known_code("INVALID_BODY")
 }
 
-/// tower-http's `RequestBodyTimeoutLayer` gave up on the body: the client was slow.
-#[cfg(feature = "tower-http")]
+/// The 408 of a request body that did not arrive in time (tower-http's
+/// `RequestBodyTimeoutLayer` gave up on it): the client was slow.
 pub(crate) fn body_timeout() -> ApiError {
     ApiError::request_timeout().with_message("The request body was not received in time.")
 }

@@ -68,6 +68,7 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let _entered = this.span.enter();
+        let _inside = super::trace::Inside::enter();
         loop {
             let step = match this.state.as_mut().project() {
                 StateProj::Inner { future } => {

@@ -35,13 +35,18 @@
 mod future;
 mod normalise;
 mod service;
+mod trace;
 
 use std::{borrow::Cow, fmt, sync::Arc};
 
 use http::{HeaderName, Method, StatusCode};
 use tower_layer::Layer;
+use tracing::Level;
 
-pub use self::{future::ResponseFuture, service::ApiErrorService};
+#[cfg(feature = "tower-http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower-http")))]
+pub use self::trace::RequestSpan;
+pub use self::{future::ResponseFuture, service::ApiErrorService, trace::install_panic_hook};
 use crate::{
     headers::{Challenge, RetryAfter},
     request_id::RequestId,
@@ -59,8 +64,11 @@ pub use crate::render::DEFAULT_RETRY_AFTER;
 ///
 /// 1. Takes the incoming `X-Request-Id` when it is safe (see [`RequestId::parse`]),
 ///    else generates one; puts it in the request's extensions (where the
-///    [`RequestId`] extractor finds it; the request's header is left as the client
-///    sent it), in a `request` tracing span, and on the response.
+///    [`RequestId`] extractor finds it) and in the request's header in place of an
+///    unsafe one (so that tower-http's `SetRequestIdLayer` and `TraceLayer` inside
+///    read the same id), in a `request` tracing span (or the current span's
+///    `request_id` field: [`ApiErrorLayer::with_request_span`]), and on the
+///    response.
 /// 2. Calls the inner service, catching a panic in `call` or in its future (a 500).
 /// 3. On a response with status >= 400:
 ///    - an [`ApiError`](crate::ApiError) from a handler is rendered with the request
@@ -229,6 +237,11 @@ pub(crate) struct Config {
     pub(crate) on_error: Option<OnError>,
     pub(crate) max_text_len: usize,
     pub(crate) field_case: FieldCase,
+    /// Whether the layer opens a `request` span of its own.
+    pub(crate) span: bool,
+    /// The level of the line logged for a 5xx, and for a 4xx; `None`: no line.
+    pub(crate) server_error_log: Option<Level>,
+    pub(crate) client_error_log: Option<Level>,
 }
 
 impl fmt::Debug for Config {
@@ -245,6 +258,9 @@ impl fmt::Debug for Config {
             )
             .field("max_text_len", &self.max_text_len)
             .field("field_case", &self.field_case)
+            .field("span", &self.span)
+            .field("server_error_log", &self.server_error_log)
+            .field("client_error_log", &self.client_error_log)
             .finish()
     }
 }
@@ -273,6 +289,9 @@ impl ApiErrorLayer {
                 on_error: None,
                 max_text_len: 4096,
                 field_case: FieldCase::AsIs,
+                span: true,
+                server_error_log: Some(Level::ERROR),
+                client_error_log: Some(Level::DEBUG),
             }),
         }
     }
@@ -327,6 +346,33 @@ impl ApiErrorLayer {
     /// (4096 by default); a longer body is replaced without being read.
     pub fn with_max_text_len(mut self, len: usize) -> Self {
         self.config().max_text_len = len;
+        self
+    }
+
+    /// Whether the layer opens a `request` span (with `request_id`, `method` and
+    /// `path`) around the request: on by default. Turn it off beside tower-http's
+    /// `TraceLayer`, which opens one of its own: the layer then records the request
+    /// id into the current span's `request_id` field, where the span has one
+    /// ([`RequestSpan`] declares it), and its log lines carry the id themselves
+    /// where no span does.
+    pub fn with_request_span(mut self, on: bool) -> Self {
+        self.config().span = on;
+        self
+    }
+
+    /// The level of the line logged for each 5xx (`ERROR` by default), or `None`
+    /// for none: where another layer (tower-http's `TraceLayer` `on_failure`) logs
+    /// it already. The layer's line has the error's source chain, which no other
+    /// layer sees.
+    pub fn with_server_error_log(mut self, level: Option<Level>) -> Self {
+        self.config().server_error_log = level;
+        self
+    }
+
+    /// The level of the line logged for each 4xx (`DEBUG` by default), or `None`
+    /// for none.
+    pub fn with_client_error_log(mut self, level: Option<Level>) -> Self {
+        self.config().client_error_log = level;
         self
     }
 

@@ -14,6 +14,7 @@ use http::{
     HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri,
 };
 use http_body::Body as _;
+use tracing::Level;
 
 use super::{Config, ErrorEvent};
 use crate::{
@@ -41,6 +42,9 @@ pub(crate) struct RequestInfo {
     /// Whether an outer `ApiErrorLayer` will see the response too: it must then be
     /// marked [`Finished`], so that it is rendered and logged once.
     pub(crate) nested: bool,
+    /// Whether a span carries the request id (the layer's, or `TraceLayer`'s): the
+    /// log lines then leave it and the method and path to the span.
+    pub(crate) id_in_span: bool,
     pub(crate) config: Arc<Config>,
 }
 
@@ -337,31 +341,46 @@ fn fill_headers(headers: &mut HeaderMap, error: &ApiError, info: &RequestInfo) {
     crate::response::add_vary_accept(headers);
 }
 
-/// One log line per error response, and the `on_error` callback.
+/// One log line per error response (at the level the layer sets for its class,
+/// or none), and the `on_error` callback.
 fn log(parts: &Parts, error: &ApiError, code: Option<&str>, info: &RequestInfo) {
     let status = parts.status;
     let detail = Detail(error);
     let path = info.uri.path();
-    if status.is_server_error() {
-        tracing::error!(
-            request_id = %info.request_id,
-            method = %info.method,
-            path,
-            status = status.as_u16(),
-            code,
-            error = %detail,
-            "request failed",
-        );
+    let (level, message) = if status.is_server_error() {
+        (info.config.server_error_log, "request failed")
     } else {
-        tracing::debug!(
-            request_id = %info.request_id,
-            method = %info.method,
-            path,
-            status = status.as_u16(),
-            code,
-            error = %detail,
-            "request rejected",
-        );
+        (info.config.client_error_log, "request rejected")
+    };
+    if let Some(level) = level {
+        let request_id = &info.request_id;
+        let method = &info.method;
+        let status = status.as_u16();
+        // A span that carries the request id carries the method and path too.
+        macro_rules! line {
+            ($event:ident) => {
+                if info.id_in_span {
+                    tracing::$event!(status, code, error = %detail, "{message}")
+                } else {
+                    tracing::$event!(
+                        request_id = %request_id,
+                        method = %method,
+                        path,
+                        status,
+                        code,
+                        error = %detail,
+                        "{message}",
+                    )
+                }
+            };
+        }
+        match level {
+            Level::ERROR => line!(error),
+            Level::WARN => line!(warn),
+            Level::INFO => line!(info),
+            Level::DEBUG => line!(debug),
+            _ => line!(trace),
+        }
     }
     if let Some(on_error) = &info.config.on_error {
         on_error(&ErrorEvent {

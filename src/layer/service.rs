@@ -63,7 +63,7 @@ where
         }
         // Without a subscriber that wants it, no span at all: axum's default
         // `tower-log` feature would otherwise route every span through `log`.
-        let span = if tracing::level_enabled!(tracing::Level::INFO) {
+        let span = if self.config.span && tracing::level_enabled!(tracing::Level::INFO) {
             tracing::info_span!(
                 "request",
                 request_id = %request_id,
@@ -73,6 +73,19 @@ where
         } else {
             tracing::Span::none()
         };
+        // Whether a span carries the id, so that the log lines need not repeat it:
+        // the layer's own, or the current one (tower-http's `TraceLayer`, made by
+        // `RequestSpan`) where it declares `request_id`.
+        let id_in_span = if self.config.span {
+            !span.is_disabled()
+        } else {
+            let current = tracing::Span::current();
+            let declared = !nested && current.has_field("request_id");
+            if declared {
+                current.record("request_id", tracing::field::display(&request_id));
+            }
+            declared
+        };
         let info = RequestInfo {
             request_id,
             accept: req.headers().get(ACCEPT).cloned(),
@@ -80,10 +93,12 @@ where
             uri: req.uri().clone(),
             routed: req.extensions().get::<MatchedPath>().is_some(),
             nested,
+            id_in_span,
             config: Arc::clone(&self.config),
         };
         let called = {
             let _entered = span.enter();
+            let _inside = super::trace::Inside::enter();
             catch_unwind(AssertUnwindSafe(|| self.inner.call(req)))
         };
         match called {
@@ -97,7 +112,7 @@ where
 /// when it is safe, else tower-http's `RequestId` when it is safe, else a fresh one.
 /// It goes into the request extensions (and replaces tower-http's there when that
 /// one was unsafe), so handlers, an inner `ApiErrorLayer` and tower-http all see the
-/// same id. The request's header is left as the client sent it.
+/// same id, and into the request's header.
 ///
 /// The flag is true when an outer layer had chosen it: this layer is nested.
 fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> (RequestId, bool) {
@@ -116,6 +131,13 @@ fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> (RequestId, bool
     #[cfg(feature = "tower-http")]
     let from_header = from_header.or_else(|| theirs.clone().flatten());
     let id = from_header.unwrap_or_else(RequestId::generate);
+    // The header says the id decided here, so that what runs inside (tower-http's
+    // `SetRequestIdLayer`, a `TraceLayer`, the handler) reads that one, not an
+    // unsafe one the client sent.
+    if req.headers().get(&config.header_name) != Some(id.header_value()) {
+        req.headers_mut()
+            .insert(config.header_name.clone(), id.header_value().clone());
+    }
     #[cfg(feature = "tower-http")]
     if theirs.is_some_and(|theirs| theirs.as_ref() != Some(&id)) {
         req.extensions_mut()

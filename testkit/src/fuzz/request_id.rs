@@ -70,8 +70,9 @@ pub fn request_id(data: &[u8]) {
     match path {
         "/id" => {
             assert_eq!(parts.status, StatusCode::OK);
-            // The handler sees the same id, and the request's header as the client sent it.
-            let expected = [id, b"\n", data].concat();
+            // The handler sees the same id, in the extension and in the request's
+            // header alike: the layer writes the id it decided into the header.
+            let expected = [id, b"\n", id].concat();
             assert_eq!(body, expected, "{}", show(&body));
         }
         _ => {

@@ -1,0 +1,93 @@
+//! Beside tower-http's `TraceLayer`: one span per request with the layer's id in
+//! it, and panics logged once, with the id.
+
+use std::cell::Cell;
+
+#[cfg(feature = "tower-http")]
+use tracing::{field, Span};
+
+#[cfg(feature = "tower-http")]
+use crate::request_id::RequestId;
+
+#[cfg(feature = "tower-http")]
+/// tower-http's `MakeSpan` for `TraceLayer`: an INFO `request` span with `method`,
+/// `path`, `version` and a `request_id` that [`ApiErrorLayer`](super::ApiErrorLayer)
+/// fills in. Inside the `TraceLayer`, the layer (with
+/// [`with_request_span(false)`](super::ApiErrorLayer::with_request_span)) records the
+/// id it decided; outside it, the layer has put the id in the request's extensions
+/// already, and the span takes it from there at once. Either way the request has one
+/// span, with one id, the one the response carries; an unsafe id the client sent is
+/// never logged.
+///
+/// ```
+/// use axum::{routing::get, Router};
+/// use axum_api_error::{layer::RequestSpan, ApiErrorLayer};
+/// use tower_http::trace::TraceLayer;
+///
+/// let app: Router = Router::new()
+///     .route("/", get(|| async { "hi" }))
+///     .layer(ApiErrorLayer::new().with_request_span(false))
+///     // Outermost: it sees the final status of every response.
+///     .layer(TraceLayer::new_for_http().make_span_with(RequestSpan).on_failure(()));
+/// # let _ = app;
+/// ```
+///
+/// Without the `TraceLayer`'s `on_failure(())`, a 5xx is logged twice: by
+/// `TraceLayer`, and by the layer with the error's source chain.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestSpan;
+
+#[cfg(feature = "tower-http")]
+impl<B> tower_http::trace::MakeSpan<B> for RequestSpan {
+    fn make_span(&mut self, request: &http::Request<B>) -> Span {
+        let span = tracing::info_span!(
+            "request",
+            method = %request.method(),
+            path = %request.uri().path(),
+            version = ?request.version(),
+            request_id = field::Empty,
+        );
+        if let Some(id) = request.extensions().get::<RequestId>() {
+            span.record("request_id", field::display(id));
+        }
+        span
+    }
+}
+
+thread_local! {
+    /// How many `ApiErrorLayer` calls and polls are running on this thread.
+    static IN_LAYER: Cell<usize> = const { Cell::new(0) };
+}
+
+/// Marks the thread as inside the layer while it lives, for [`install_panic_hook`].
+pub(super) struct Inside(());
+
+impl Inside {
+    pub(super) fn enter() -> Self {
+        IN_LAYER.with(|depth| depth.set(depth.get() + 1));
+        Self(())
+    }
+}
+
+impl Drop for Inside {
+    fn drop(&mut self) {
+        IN_LAYER.with(|depth| depth.set(depth.get().saturating_sub(1)));
+    }
+}
+
+/// Keeps std's panic hook for panics outside the layer and silences it for those the
+/// layer catches: std prints every panic to stderr, without the request id, before
+/// the layer logs it (once, with the id, at ERROR). Call it once at start, after
+/// installing any hook of your own, which it then wraps.
+///
+/// ```
+/// axum_api_error::layer::install_panic_hook();
+/// ```
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if IN_LAYER.with(Cell::get) == 0 {
+            previous(info);
+        }
+    }));
+}

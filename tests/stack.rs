@@ -1,0 +1,278 @@
+//! `ApiErrorLayer` composed with tower-http and tower_governor, over real HTTP on
+//! 127.0.0.1 with the logs captured: the `stack` example's recommended order, then
+//! the layer in the other positions, each either right (one span, the request id on
+//! every line of the request, one line per error, the id logged equal to the id
+//! sent) or wrong in the way the docs say.
+
+#[allow(dead_code)]
+#[path = "../examples/stack.rs"]
+mod example;
+
+use std::net::SocketAddr;
+
+use axum::{extract::Request, routing::get, Router, ServiceExt};
+use axum_api_error::{layer::RequestSpan, ApiErrorLayer};
+use testkit::{
+    logs::with_logs,
+    server::{client, Res, Server},
+};
+use tokio::net::TcpListener;
+use tower::{Layer, ServiceBuilder};
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+
+/// `service` on a free port of 127.0.0.1, with the peer address.
+async fn serve<S>(service: S) -> Server
+where
+    S: tower_service::Service<
+            Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
+        )
+        .await
+    });
+    Server {
+        addr,
+        client: client(),
+    }
+}
+
+/// The lines of one request: those that name its id, and those of its span that
+/// were logged before the id was decided.
+fn lines_of<'a>(logs: &'a [String], id: &str) -> Vec<&'a str> {
+    logs.iter()
+        .map(String::as_str)
+        .filter(|line| line.contains(id))
+        .collect()
+}
+
+/// How many times `needle` occurs in `line`.
+fn count(line: &str, needle: &str) -> usize {
+    line.matches(needle).count()
+}
+
+/// Checks the lines of a request: one span each, the id once each.
+#[track_caller]
+fn assert_one_span_one_id(lines: &[&str], id: &str) {
+    assert!(!lines.is_empty(), "no line names {id}");
+    for line in lines {
+        assert_eq!(count(line, "request{"), 1, "one span: {line}");
+        assert_eq!(count(line, "request_id="), 1, "one id: {line}");
+        assert_eq!(count(line, id), 1, "{line}");
+    }
+}
+
+#[test]
+fn the_recommended_order_logs_each_request_once_under_its_one_id() {
+    let ((ok, crash, unsafe_id), logs) = with_logs(async {
+        let s = serve(example::app()).await;
+        let ok = s.get("/api/hello").await;
+        let crash = s.get("/api/crash").await;
+        let unsafe_id = testkit::server::send(
+            s.req(reqwest::Method::GET, "/api/hello")
+                .header("x-request-id", "UNSAFE ID"),
+        )
+        .await;
+        (ok, crash, unsafe_id)
+    });
+    ok.expect(200);
+    crash.expect_error(500);
+    unsafe_id.expect(200);
+
+    // A success: TraceLayer's response line carries the id.
+    let lines = lines_of(&logs, &ok.request_id());
+    assert_one_span_one_id(&lines, &ok.request_id());
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("finished processing request")),
+        "{lines:#?}"
+    );
+
+    // A panic: one ERROR line, the layer's, with the id and the panic's message;
+    // CatchPanicLayer, outside, never sees it.
+    let lines = lines_of(&logs, &crash.request_id());
+    assert_one_span_one_id(&lines, &crash.request_id());
+    let errors: Vec<_> = logs.iter().filter(|l| l.contains("ERROR")).collect();
+    assert_eq!(errors.len(), 1, "one line per error: {errors:#?}");
+    assert!(errors[0].contains(&crash.request_id()));
+    assert!(
+        errors[0].contains("the crash route panics on purpose"),
+        "{}",
+        errors[0]
+    );
+
+    // An unsafe incoming id is replaced before anything logs it: tower-http's
+    // SetRequestIdLayer inside kept the layer's.
+    assert!(logs.iter().all(|l| !l.contains("UNSAFE")), "{logs:#?}");
+    assert_one_span_one_id(
+        &lines_of(&logs, &unsafe_id.request_id()),
+        &unsafe_id.request_id(),
+    );
+
+    // What the docs say: TraceLayer's first line comes before the id is decided,
+    // with an empty request_id (at DEBUG; off with `on_request(())`, or place the
+    // layer outside TraceLayer).
+    let started: Vec<_> = logs
+        .iter()
+        .filter(|l| l.contains("started processing request"))
+        .collect();
+    assert_eq!(started.len(), 3, "{started:#?}");
+    assert!(
+        started.iter().all(|l| !l.contains("request_id=")),
+        "{started:#?}"
+    );
+}
+
+fn routes() -> Router {
+    Router::new()
+        .route("/ok", get(|| async { "ok" }))
+        .route(
+            "/crash",
+            get(|| async {
+                panic!("SECRET-PANIC");
+                #[allow(unreachable_code)]
+                "never"
+            }),
+        )
+        .with_state(())
+}
+
+/// Sends `GET /ok` and `GET /crash` to `service`; the responses and the logs.
+fn run<S>(service: S) -> ((Res, Res), Vec<String>)
+where
+    S: tower_service::Service<
+            Request,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    S::Future: Send,
+{
+    with_logs(async {
+        let s = serve(service).await;
+        (s.get("/ok").await, s.get("/crash").await)
+    })
+}
+
+#[test]
+fn outside_trace_layer_every_line_has_the_id_from_the_start() {
+    // The layer outermost decides the id before TraceLayer makes its span, which
+    // RequestSpan reads from the request: TraceLayer's first line has it too. The
+    // layer's own line is outside that span, and names the id itself.
+    let service = ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(ApiErrorLayer::new().with_request_span(false))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(RequestSpan)
+                .on_failure(()),
+        )
+        .service(routes());
+    let ((ok, crash), logs) = run(service);
+    ok.expect(200);
+    crash.expect_error(500);
+    for res in [&ok, &crash] {
+        let lines = lines_of(&logs, &res.request_id());
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("started processing request")),
+            "{lines:#?}"
+        );
+        for line in &lines {
+            assert_eq!(count(line, "request_id="), 1, "{line}");
+            assert!(count(line, "request{") <= 1, "{line}");
+        }
+    }
+    let errors: Vec<_> = logs.iter().filter(|l| l.contains("ERROR")).collect();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    assert!(errors[0].contains(&crash.request_id()) && errors[0].contains("SECRET-PANIC"));
+}
+
+#[test]
+fn catch_panic_inside_the_layer_logs_each_panic_twice() {
+    // What the docs say: inside, CatchPanicLayer catches first and logs the panic
+    // itself; the layer then rewrites its 500 and logs it again.
+    let service = ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(RequestSpan)
+                .on_failure(()),
+        )
+        .layer(ApiErrorLayer::new().with_request_span(false))
+        .layer(CatchPanicLayer::new())
+        .service(routes());
+    let ((_, crash), logs) = run(service);
+    crash.expect_error(500);
+    assert!(!crash.text().contains("SECRET"));
+    let errors: Vec<_> = logs.iter().filter(|l| l.contains("ERROR")).collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    assert!(
+        errors.iter().all(|l| l.contains(&crash.request_id())),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn with_its_own_span_beside_trace_layer_there_are_two_spans_and_two_5xx_lines() {
+    // What the docs say: the defaults of both (the layer's span, TraceLayer's span
+    // and on_failure) nest two spans and log a 5xx twice.
+    let service = ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(TraceLayer::new_for_http())
+        .layer(ApiErrorLayer::new())
+        .service(routes());
+    let ((_, crash), logs) = run(service);
+    crash.expect_error(500);
+    let errors: Vec<_> = logs.iter().filter(|l| l.contains("ERROR")).collect();
+    assert_eq!(errors.len(), 2, "{errors:#?}");
+    let ours = errors
+        .iter()
+        .find(|l| l.contains("request failed"))
+        .unwrap();
+    assert_eq!(count(ours, "request{"), 2, "{ours}");
+}
+
+#[test]
+fn the_levels_can_be_set_and_the_lines_turned_off() {
+    let quiet = ApiErrorLayer::new()
+        .with_server_error_log(None)
+        .with_client_error_log(Some(tracing::Level::WARN));
+    let ((_, crash), logs) = run(quiet.layer(routes()));
+    crash.expect_error(500);
+    assert!(
+        logs.iter().all(|l| !l.contains("request failed")),
+        "{logs:#?}"
+    );
+    let ((missing, _), logs) = run(ApiErrorLayer::new()
+        .with_client_error_log(Some(tracing::Level::WARN))
+        .layer(Router::new().with_state(())));
+    missing.expect_error(404);
+    let rejected: Vec<_> = logs
+        .iter()
+        .filter(|l| l.contains("request rejected"))
+        .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:#?}");
+    assert!(
+        rejected.iter().all(|l| l.contains(" WARN ")),
+        "{rejected:#?}"
+    );
+    // With its own span, the line does not repeat the span's fields.
+    assert!(
+        rejected.iter().all(|l| count(l, "request_id=") == 1),
+        "{rejected:#?}"
+    );
+}
