@@ -129,7 +129,15 @@ pub use crate::{
     validate::{FieldErrors, Valid, ValidateFields},
 };
 
-/// The README's examples, compiled as doc tests.
+/// The README's examples, compiled and run as doc tests with every integration on
+/// (the README's `cargo test --all-features`).
 #[doc = include_str!("../README.md")]
-#[cfg(doctest)]
+#[cfg(all(
+    doctest,
+    feature = "tower-http",
+    feature = "utoipa",
+    feature = "validator",
+    feature = "garde",
+    feature = "tower-governor"
+))]
 pub struct ReadmeDoctests;

@@ -276,3 +276,101 @@ fn the_levels_can_be_set_and_the_lines_turned_off() {
         "{rejected:#?}"
     );
 }
+
+#[test]
+fn cors_inside_the_layer_misses_the_panics_500() {
+    // What the docs say: inside, CorsLayer adds its headers to the inner response,
+    // which the layer keeps when it rewrites one; a panic's 500 is the layer's own,
+    // made outside CorsLayer, and has none, so a browser cannot read it.
+    let service = ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(ApiErrorLayer::new())
+        .layer(tower_http::cors::CorsLayer::permissive())
+        .service(routes());
+    let ((ok, crash), _) = with_logs(async move {
+        let s = serve(service).await;
+        let get = |path: &str| {
+            testkit::server::send(
+                s.req(reqwest::Method::GET, path)
+                    .header("origin", "https://app.example.com"),
+            )
+        };
+        (get("/nowhere").await, get("/crash").await)
+    });
+    ok.expect_error(404);
+    assert_eq!(ok.header("access-control-allow-origin"), "*");
+    crash.expect_error(500);
+    assert!(
+        !crash.has("access-control-allow-origin"),
+        "{:?}",
+        crash.headers
+    );
+}
+
+#[test]
+fn set_request_id_outside_the_layer_keeps_an_unsafe_id_for_tower_http() {
+    // What the docs say: outside, SetRequestIdLayer runs first and keeps the
+    // client's id as tower-http's RequestId, whatever it is; the layer then decides
+    // a safe one for itself, the response and everything inside. Keep it inside.
+    use tower_http::request_id::{MakeRequestUuid, RequestId, SetRequestIdLayer};
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+    let record = seen.clone();
+    let service = ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .map_request(move |req: Request| {
+            let id = req
+                .extensions()
+                .get::<RequestId>()
+                .map(|id| id.header_value().to_str().unwrap_or_default().to_owned());
+            *record.lock().unwrap() = id;
+            req
+        })
+        .layer(ApiErrorLayer::new())
+        .service(routes());
+    let (res, _) = with_logs(async move {
+        let s = serve(service).await;
+        testkit::server::send(
+            s.req(reqwest::Method::GET, "/ok")
+                .header("x-request-id", "UNSAFE ID"),
+        )
+        .await
+    });
+    res.expect(200);
+    assert_ne!(res.request_id(), "UNSAFE ID");
+    assert_eq!(seen.lock().unwrap().as_deref(), Some("UNSAFE ID"));
+}
+
+#[test]
+fn governor_outside_the_layer_answers_in_the_shape_without_an_id() {
+    // Outside, no id exists yet: the error handler's 429 has the shape and no
+    // requestId. Inside (the recommended order) it has both.
+    use tower_governor::{
+        governor::GovernorConfigBuilder, key_extractor::GlobalKeyExtractor, GovernorLayer,
+    };
+    let config = GovernorConfigBuilder::default()
+        .key_extractor(GlobalKeyExtractor)
+        .per_second(1)
+        .burst_size(1)
+        .finish()
+        .unwrap();
+    let service = ServiceBuilder::new()
+        .map_response(axum::response::IntoResponse::into_response)
+        .layer(GovernorLayer::new(config).error_handler(axum_api_error::governor::error_response))
+        .layer(ApiErrorLayer::new())
+        .service(routes());
+    let ((first, second), _) = run(service);
+    first.expect(200);
+    assert_eq!(second.status, 429);
+    assert!(!second.has("x-request-id"));
+    assert_eq!(second.header("retry-after"), "1");
+    assert_eq!(
+        second.json(),
+        serde_json::json!({
+            "error": "Too Many Requests",
+            "message": "Too many requests. Try again in 1 second.",
+            "code": "RATE_LIMITED",
+            "retryAfter": 1,
+        })
+    );
+}
