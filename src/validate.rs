@@ -207,6 +207,10 @@ impl From<FieldErrors> for ApiError {
 }
 
 /// A value that checks its own fields: push a field error for each one that fails.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not implement `ValidateFields`, which the root `Valid` needs",
+    note = "a `#[derive(validator::Validate)]` type is validated by `axum_api_error::validator::Valid` (feature `validator`), a garde one by `axum_api_error::garde::Valid` (feature `garde`)"
+)]
 pub trait ValidateFields {
     /// Pushes a field error to `errors` for each invalid field.
     fn validate_fields(&self, errors: &mut FieldErrors);
