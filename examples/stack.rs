@@ -7,9 +7,10 @@
 //! `ApiErrorLayer` in the stack an axum team runs, in the recommended order,
 //! outermost first:
 //!
-//! 1. tower-http's `TraceLayer`, its span made by `RequestSpan` and its
-//!    `on_failure` off: one `request` span per request, with the request id the
-//!    response carries, and one line per 5xx (the layer's, with the source chain);
+//! 1. tower-http's `TraceLayer`, its span made by `RequestSpan`, its `on_request`
+//!    (before the id is decided) and `on_failure` off: one `request` span per
+//!    request, with the request id the response carries, on every line, and one
+//!    line per 5xx (the layer's, with the source chain);
 //! 2. `CorsLayer`: every response, the errors included, gets the CORS headers;
 //! 3. `CatchPanicLayer`, a net that never catches: the layer catches panics first
 //!    and logs them with the id (inside the layer it would log each panic a second
@@ -63,6 +64,8 @@ pub(crate) fn app() -> BoxCloneService<Request, Response, std::convert::Infallib
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(RequestSpan)
+                // Its first line comes before the id is decided.
+                .on_request(())
                 .on_failure(()),
         )
         .layer(CorsLayer::permissive())

@@ -4,8 +4,8 @@
 //! taken from the state through [`FromRef`].
 //!
 //! - **Paths**: garde's own (`address.city`, `items[2].qty`), field names in the
-//!   layer's [`FieldCase`]; garde names a map's keys as it names fields, so a map
-//!   key written like a Rust field name is re-cased too.
+//!   layer's [`FieldCase`]. garde names a map's entries by their keys, as the client
+//!   sent them: a key written like a Rust field name (`user_1`) is re-cased too.
 //! - **Codes**: `INVALID_VALUE` for every rule (garde reports none).
 //! - **Messages**: garde's, as a sentence (`Length is lower than 3.`).
 //! - **Order**: by path, indices by number.
@@ -118,12 +118,8 @@ pub fn field_errors(report: &Report, case: FieldCase) -> FieldErrors {
     let mut out: Vec<FieldError> = report
         .iter()
         .map(|(path, error)| {
-            let path = path.to_string();
-            FieldError::new(
-                case.path(&path).into_owned(),
-                sentence(error.message()),
-                "INVALID_VALUE",
-            )
+            let path = recased(&path.to_string(), case);
+            FieldError::new(path, sentence(error.message()), "INVALID_VALUE")
         })
         .collect();
     sort_by_path(&mut out);
@@ -136,6 +132,38 @@ impl From<Report> for ApiError {
     fn from(report: Report) -> Self {
         field_errors(&report, FieldCase::AsIs).into()
     }
+}
+
+/// garde's path with its field names in `case`: only the segments written like a
+/// Rust field name (`unit_count`, `r#type`), so that a map's key the client chose
+/// (`Alice`) is left as sent.
+fn recased(path: &str, case: FieldCase) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while !rest.is_empty() {
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        let segment = &rest[..end];
+        let name = segment.strip_prefix("r#").unwrap_or(segment);
+        let rust_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if rust_name {
+            out.push_str(&case.name(name));
+        } else {
+            out.push_str(segment);
+        }
+        rest = &rest[end..];
+        if let Some(after) = rest.strip_prefix('.') {
+            out.push('.');
+            rest = after;
+        } else if rest.starts_with('[') {
+            let close = rest.find(']').map_or(rest.len(), |i| i + 1);
+            out.push_str(&rest[..close]);
+            rest = &rest[close..];
+        }
+    }
+    out
 }
 
 /// garde's message (`length is lower than 3`) as a sentence.

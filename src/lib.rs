@@ -89,7 +89,8 @@
 //! Features: `tower-http` (default) reads tower-http's `RequestId` and maps its body
 //! timeout to a 408; `tower` converts tower's `Elapsed` and `Overloaded`; `utoipa`
 //! documents the errors in OpenAPI (utoipa 6); `validator` (0.21) and `garde` (0.23)
-//! turn those crates' errors into 422s.
+//! turn those crates' errors into 422s; `tower-governor` (0.8) gives tower_governor's
+//! 429s the shape.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 

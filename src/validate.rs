@@ -398,10 +398,11 @@ pub(crate) fn sort_by_path(errors: &mut [FieldError]) {
             )
             .collect()
     }
-    errors.sort_by(|a, b| {
-        key(&a.field)
-            .cmp(&key(&b.field))
-            .then_with(|| a.code.cmp(&b.code))
-            .then_with(|| a.message.cmp(&b.message))
+    errors.sort_by_cached_key(|e| {
+        let path: Vec<(bool, u64, String)> = key(&e.field)
+            .into_iter()
+            .map(|(index, n, name)| (index, n, name.to_owned()))
+            .collect();
+        (path, e.code.clone(), e.message.clone())
     });
 }

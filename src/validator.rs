@@ -9,8 +9,8 @@
 //! - **Codes**: validator's code upper-snaked (`length` is `LENGTH`, a custom
 //!   function's `"terrible_username"` is `TERRIBLE_USERNAME`).
 //! - **Messages**: the rule's `message` where it has one, else a sentence from the
-//!   code and the rule's bounds (`Must have a length of 1 to 100.`). The value sent
-//!   is never quoted.
+//!   code and the rule's numeric bounds (`Must have a length of 1 to 100.`) or its
+//!   needle. Neither the value sent nor another field's (`must_match`) is quoted.
 //! - **Order**: by path, indices by number.
 //!
 //! ```
@@ -122,11 +122,15 @@ impl From<ValidationErrors> for ApiError {
 
 fn collect(errors: &ValidationErrors, prefix: &str, case: FieldCase, out: &mut Vec<FieldError>) {
     for (field, kind) in errors.errors() {
-        // `__all__` holds the errors of the struct itself.
-        let path = if field == "__all__" {
+        // `__all__` holds the errors of the struct itself, and `_tmp_validator` those
+        // of a list validated whole (`Json<Vec<T>>`): both at the path they are under.
+        let path = if field == "__all__" || field == "_tmp_validator" {
             prefix.to_owned()
         } else {
-            join(prefix, &case.name(field))
+            join(
+                prefix,
+                &case.name(field.strip_prefix("r#").unwrap_or(field)),
+            )
         };
         match kind {
             ValidationErrorsKind::Field(rules) => {
@@ -161,8 +165,13 @@ fn field_error(path: &str, rule: &ValidationError) -> FieldError {
 /// A sentence for a rule without a message of its own, from its code and the bounds
 /// it was given; never from the value, which validator puts in `params` too.
 fn default_message(rule: &ValidationError) -> String {
-    let param = |name: &str| rule.params.get(name).and_then(bound);
-    let (min, max, equal) = (param("min"), param("max"), param("equal"));
+    // Bounds are numbers from the attribute; a needle is the attribute's text. Any
+    // other param (validator adds `value`, the value sent) is never used.
+    let number = |name: &str| match rule.params.get(name) {
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    let (min, max, equal) = (number("min"), number("max"), number("equal"));
     match rule.code.as_ref() {
         "email" => "Must be a valid email address.".to_owned(),
         "url" => "Must be a valid URL.".to_owned(),
@@ -171,15 +180,13 @@ fn default_message(rule: &ValidationError) -> String {
         "credit_card" => "Must be a valid credit card number.".to_owned(),
         "non_control_character" => "Must not contain control characters.".to_owned(),
         "ip" | "ipv4" | "ipv6" => "Must be a valid IP address.".to_owned(),
-        "must_match" => match param("other") {
-            Some(other) => format!("Must match {other}."),
-            None => "Must match the other field.".to_owned(),
-        },
-        "contains" => match param("needle") {
+        // validator puts the other field's value in `other`, not its name.
+        "must_match" => "Must match the other field.".to_owned(),
+        "contains" => match rule.params.get("needle").and_then(needle) {
             Some(needle) => format!("Must contain \"{needle}\"."),
             None => "Is missing a required part.".to_owned(),
         },
-        "does_not_contain" => match param("needle") {
+        "does_not_contain" => match rule.params.get("needle").and_then(needle) {
             Some(needle) => format!("Must not contain \"{needle}\"."),
             None => "Contains a part that is not allowed.".to_owned(),
         },
@@ -201,11 +208,10 @@ fn default_message(rule: &ValidationError) -> String {
     }
 }
 
-/// A bound as written in a message: a number, or a short plain string (a field's
-/// name, a needle); anything else is left out.
-fn bound(value: &Value) -> Option<String> {
+/// A needle as written in a message: a short plain string; anything else is left
+/// out.
+fn needle(value: &Value) -> Option<String> {
     match value {
-        Value::Number(n) => Some(n.to_string()),
         Value::String(s) if s.len() <= 64 && !s.chars().any(|c| c.is_control() || c == '"') => {
             Some(s.clone())
         }

@@ -13,7 +13,10 @@ use http_body::Body as _;
 use pin_project_lite::pin_project;
 use tracing::Span;
 
-use super::normalise::{finish, finish_panic, finish_text, RequestInfo, Step};
+use super::{
+    normalise::{finish, finish_panic, finish_text, RequestInfo, Step},
+    trace::caught,
+};
 use crate::error::BoxError;
 
 pin_project! {
@@ -68,11 +71,10 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut this = self.project();
         let _entered = this.span.enter();
-        let _inside = super::trace::Inside::enter();
         loop {
             let step = match this.state.as_mut().project() {
                 StateProj::Inner { future } => {
-                    match catch_unwind(AssertUnwindSafe(|| future.poll(cx))) {
+                    match catch_unwind(AssertUnwindSafe(|| caught(|| future.poll(cx)))) {
                         Ok(Poll::Pending) => return Poll::Pending,
                         Ok(Poll::Ready(Err(e))) => return Poll::Ready(Err(e)),
                         Ok(Poll::Ready(Ok(res))) => finish(res.map(Body::new), info(this.info)),
@@ -86,7 +88,9 @@ where
                 StateProj::Reading { parts, body, text } => {
                     let limit = info(this.info).config.max_text_len;
                     // The body is the app's: it may panic too.
-                    let read = catch_unwind(AssertUnwindSafe(|| read_text(body, text, limit, cx)));
+                    let read = catch_unwind(AssertUnwindSafe(|| {
+                        caught(|| read_text(body, text, limit, cx))
+                    }));
                     match read {
                         Ok(Poll::Pending) => return Poll::Pending,
                         Ok(Poll::Ready(complete)) => {

@@ -64,9 +64,9 @@ pub use crate::render::DEFAULT_RETRY_AFTER;
 ///
 /// 1. Takes the incoming `X-Request-Id` when it is safe (see [`RequestId::parse`]),
 ///    else generates one; puts it in the request's extensions (where the
-///    [`RequestId`] extractor finds it) and in the request's header in place of an
-///    unsafe one (so that tower-http's `SetRequestIdLayer` and `TraceLayer` inside
-///    read the same id), in a `request` tracing span (or the current span's
+///    [`RequestId`] extractor finds it) and in the request's header in place of a
+///    missing or unsafe one (so that tower-http's `SetRequestIdLayer` and
+///    `TraceLayer` inside read the same id; give them the layer's header name), in a `request` tracing span (or the current span's
 ///    `request_id` field: [`ApiErrorLayer::with_request_span`]), and on the
 ///    response.
 /// 2. Calls the inner service, catching a panic in `call` or in its future (a 500).
@@ -353,8 +353,9 @@ impl ApiErrorLayer {
     /// `path`) around the request: on by default. Turn it off beside tower-http's
     /// `TraceLayer`, which opens one of its own: the layer then records the request
     /// id into the current span's `request_id` field, where the span has one
-    /// ([`RequestSpan`] declares it), and its log lines carry the id themselves
-    /// where no span does.
+    /// ([`RequestSpan`] declares it empty: a span that recorded an id of its own
+    /// would show both), and its log lines carry the id themselves where no span
+    /// does.
     pub fn with_request_span(mut self, on: bool) -> Self {
         self.config().span = on;
         self

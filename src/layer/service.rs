@@ -98,8 +98,9 @@ where
         };
         let called = {
             let _entered = span.enter();
-            let _inside = super::trace::Inside::enter();
-            catch_unwind(AssertUnwindSafe(|| self.inner.call(req)))
+            catch_unwind(AssertUnwindSafe(|| {
+                super::trace::caught(|| self.inner.call(req))
+            }))
         };
         match called {
             Ok(future) => ResponseFuture::new(future, info, span),

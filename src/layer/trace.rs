@@ -1,7 +1,10 @@
 //! Beside tower-http's `TraceLayer`: one span per request with the layer's id in
 //! it, and panics logged once, with the id.
 
-use std::cell::Cell;
+use std::{
+    cell::Cell,
+    sync::atomic::{AtomicBool, Ordering},
+};
 
 #[cfg(feature = "tower-http")]
 use tracing::{field, Span};
@@ -55,29 +58,34 @@ impl<B> tower_http::trace::MakeSpan<B> for RequestSpan {
 }
 
 thread_local! {
-    /// How many `ApiErrorLayer` calls and polls are running on this thread.
+    /// How many of the layer's `catch_unwind`s are running on this thread.
     static IN_LAYER: Cell<usize> = const { Cell::new(0) };
 }
 
-/// Marks the thread as inside the layer while it lives, for [`install_panic_hook`].
-pub(super) struct Inside(());
+/// Whether [`install_panic_hook`] ran: until it does, the layer keeps no count.
+static HOOK_INSTALLED: AtomicBool = AtomicBool::new(false);
 
-impl Inside {
-    pub(super) fn enter() -> Self {
-        IN_LAYER.with(|depth| depth.set(depth.get() + 1));
-        Self(())
+/// Runs `f`, which the layer runs under `catch_unwind`, marked as such for
+/// [`install_panic_hook`]: a panic in it is one the layer catches and logs.
+pub(super) fn caught<T>(f: impl FnOnce() -> T) -> T {
+    if !HOOK_INSTALLED.load(Ordering::Relaxed) {
+        return f();
     }
+    struct Depth;
+    impl Drop for Depth {
+        fn drop(&mut self) {
+            IN_LAYER.with(|depth| depth.set(depth.get().saturating_sub(1)));
+        }
+    }
+    IN_LAYER.with(|depth| depth.set(depth.get() + 1));
+    let _depth = Depth;
+    f()
 }
 
-impl Drop for Inside {
-    fn drop(&mut self) {
-        IN_LAYER.with(|depth| depth.set(depth.get().saturating_sub(1)));
-    }
-}
-
-/// Keeps std's panic hook for panics outside the layer and silences it for those the
-/// layer catches: std prints every panic to stderr, without the request id, before
-/// the layer logs it (once, with the id, at ERROR). Call it once at start, after
+/// Keeps std's panic hook for every panic but those the layer catches (in the
+/// inner service's `call`, its future, its response body) and silences it for
+/// those: std prints every panic to stderr, without the request id, before the
+/// layer logs it (once, with the id, at ERROR). Call it once at start, after
 /// installing any hook of your own, which it then wraps.
 ///
 /// ```
@@ -85,6 +93,7 @@ impl Drop for Inside {
 /// ```
 pub fn install_panic_hook() {
     let previous = std::panic::take_hook();
+    HOOK_INSTALLED.store(true, Ordering::Relaxed);
     std::panic::set_hook(Box::new(move |info| {
         if IN_LAYER.with(Cell::get) == 0 {
             previous(info);

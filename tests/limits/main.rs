@@ -103,7 +103,8 @@ where
 }
 
 /// The body of `status` with `code` and `message`, with the request id of `res`
-/// when it has one.
+/// when it has one; inside the layer it must (`x-request-id` is on every response
+/// the layer sends).
 fn shape(res: &Res, message: &str, code: &str, retry_after: Option<u64>) -> Value {
     let mut body = json!({
         "error": reason_phrase(StatusCode::from_u16(res.status).unwrap()),
@@ -158,9 +159,13 @@ async fn load_shed_over_a_rate_limit_is_503_with_retry_after() {
             .load_shed()
             .rate_limit(1, Duration::from_secs(30))
     };
-    for s in [inside(limit()).await, outside(limit()).await] {
+    for (s, inner) in [
+        (inside(limit()).await, true),
+        (outside(limit()).await, false),
+    ] {
         s.get("/fast").await.expect(200);
         let res = s.get("/fast").await;
+        assert_eq!(res.has("x-request-id"), inner, "{res:?}");
         assert_overloaded(&res);
     }
 }

@@ -108,6 +108,22 @@ async fn by_slug(Valid(Path(slug)): Valid<Path<Slug>>) -> String {
     slug.slug
 }
 
+#[derive(Debug, Deserialize, Validate)]
+struct Signup {
+    password: String,
+    #[validate(must_match(other = "password"))]
+    password_again: String,
+}
+
+async fn signup(Valid(Json(signup)): Valid<Json<Signup>>) -> String {
+    signup.password.len().to_string()
+}
+
+/// A list validated whole: its items' paths start at the index.
+async fn items(Valid(Json(items)): Valid<Json<Vec<LineItem>>>) -> String {
+    items.len().to_string()
+}
+
 async fn start(case: FieldCase) -> Server {
     let app = Router::new()
         .route("/orders", post(create))
@@ -115,6 +131,8 @@ async fn start(case: FieldCase) -> Server {
         .route("/orders/list", get(list))
         .route("/orders/search", post(search))
         .route("/things/{slug}", get(by_slug))
+        .route("/signup", post(signup))
+        .route("/items", post(items))
         .layer(ApiErrorLayer::new().with_field_case(case));
     serve_service(app).await
 }
@@ -212,7 +230,17 @@ async fn query_form_and_path_are_validated_after_their_own_rejections() {
     // What does not deserialise is the extractor's rejection, with its status.
     let res = s.get("/orders/list?page=first&per_page=5").await;
     res.expect_error(400);
-    assert_eq!(res.json()["code"], "INVALID_QUERY");
+    assert_eq!(
+        res.json(),
+        json!({
+            "error": "Bad Request",
+            "message": "The query string is invalid.",
+            "code": "INVALID_QUERY",
+            // The extractor's own rejection names the key as sent.
+            "details": [{"field": "page", "message": "Invalid digit found in string.", "code": "INVALID_VALUE"}],
+            "requestId": res.request_id(),
+        })
+    );
     let res = send(
         s.req(Method::POST, "/orders")
             .header("content-type", "application/json")
@@ -220,9 +248,48 @@ async fn query_form_and_path_are_validated_after_their_own_rejections() {
     )
     .await;
     res.expect_error(400);
-    assert_eq!(res.json()["code"], "INVALID_JSON");
+    assert_eq!(
+        res.json(),
+        json!({
+            "error": "Bad Request",
+            "message": "The request body is not valid JSON: EOF while parsing an object at line 1, column 1.",
+            "code": "INVALID_JSON",
+            "requestId": res.request_id(),
+        })
+    );
     // And what passes is the handler's.
     let res = s.get("/orders/list?page=3&per_page=5").await;
     res.expect(200);
     assert_eq!(res.text(), "3");
+}
+
+#[tokio::test]
+async fn no_message_quotes_a_value_and_a_list_validated_whole_starts_at_its_index() {
+    let s = start(FieldCase::Camel).await;
+    // validator gives `must_match` the other field's value: it is not sent.
+    let res = s
+        .send_json(
+            Method::POST,
+            "/signup",
+            "",
+            &json!({"password": "SECRET-hunter2", "password_again": "other"}),
+        )
+        .await;
+    assert_failed(
+        &res,
+        json!([{"field": "passwordAgain", "message": "Must match the other field.", "code": "MUST_MATCH"}]),
+    );
+    assert!(!res.text().contains("SECRET"));
+    let res = s
+        .send_json(
+            Method::POST,
+            "/items",
+            "",
+            &json!([{"unitCount": 1, "productCode": "A"}, {"unitCount": 0, "productCode": "B"}]),
+        )
+        .await;
+    assert_failed(
+        &res,
+        json!([{"field": "[1].unitCount", "message": "Must be from 1 to 99.", "code": "RANGE"}]),
+    );
 }
