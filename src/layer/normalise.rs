@@ -6,12 +6,12 @@ use std::{any::Any, fmt, sync::Arc};
 use axum_core::body::Body;
 use http::{
     header::{
-        ACCEPT, ALLOW, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_ENCODING, CONTENT_LANGUAGE,
-        CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_RANGE, CONTENT_TYPE, ETAG, LAST_MODIFIED,
-        RETRY_AFTER, TRANSFER_ENCODING,
+        ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_DISPOSITION, CONTENT_ENCODING,
+        CONTENT_LANGUAGE, CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_RANGE, CONTENT_TYPE, ETAG,
+        LAST_MODIFIED, RETRY_AFTER, TRANSFER_ENCODING,
     },
     response::Parts,
-    HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri,
+    HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri, Version,
 };
 use http_body::Body as _;
 use tracing::Level;
@@ -36,6 +36,8 @@ pub(crate) struct RequestInfo {
     pub(crate) accept: Option<HeaderValue>,
     pub(crate) method: Method,
     pub(crate) uri: Uri,
+    /// HTTP/2 and later have no connection-specific headers (RFC 9113 §8.2.2).
+    pub(crate) version: Version,
     /// Whether axum had matched a route before the layer ran (`Router::layer`):
     /// an empty 404 is then the handler's, not the router's fallback.
     pub(crate) routed: bool,
@@ -90,6 +92,9 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
         let (mut parts, body) = res.into_parts();
         let error = ApiError::from_status(parts.status);
         fill_headers(&mut parts.headers, &error, info);
+        if info.version >= Version::HTTP_2 {
+            parts.headers.remove(CONNECTION);
+        }
         log(&parts, &error, None, info);
         mark_finished(&mut parts, info);
         return Step::Done(Response::from_parts(parts, body));
@@ -312,6 +317,11 @@ fn render(
         }
     }
     parts.headers.insert(CONTENT_TYPE, format.content_type());
+    // A 408's `Connection: close` is HTTP/1's: HTTP/2 forbids connection-specific
+    // headers (RFC 9113 §8.2.2), and hyper would strip it with a warning.
+    if info.version >= Version::HTTP_2 {
+        parts.headers.remove(CONNECTION);
+    }
     // Replaces any length axum set for the body this one replaces, and is what a
     // HEAD gets with no content (RFC 9110 §9.3.2: the headers of a GET).
     parts

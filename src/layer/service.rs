@@ -91,6 +91,7 @@ where
             accept: req.headers().get(ACCEPT).cloned(),
             method: req.method().clone(),
             uri: req.uri().clone(),
+            version: req.version(),
             routed: req.extensions().get::<MatchedPath>().is_some(),
             nested,
             id_in_span,

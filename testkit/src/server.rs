@@ -59,7 +59,27 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// A client that speaks HTTP/2 only, cleartext with prior knowledge (h2c), with no
+/// proxy and a 20 s timeout.
+pub fn h2_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .http2_prior_knowledge()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
 impl Server {
+    /// The same server through an HTTP/2 (h2c) client.
+    #[must_use]
+    pub fn over_http2(&self) -> Self {
+        Self {
+            addr: self.addr,
+            client: h2_client(),
+        }
+    }
+
     /// `http://addr{path}`.
     #[must_use]
     pub fn url(&self, path: &str) -> String {

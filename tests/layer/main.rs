@@ -20,6 +20,7 @@ mod head;
 mod logging;
 mod panics;
 mod request_ids;
+mod versions;
 
 use std::convert::Infallible;
 

@@ -39,6 +39,9 @@ mod cross_cutting;
 /// `GET /openapi.json`: every route, two operations whole.
 mod openapi;
 
+/// The main errors over HTTP/1.1 and HTTP/2 cleartext.
+mod http2;
+
 use std::{
     collections::BTreeSet,
     net::SocketAddr,
