@@ -14,40 +14,12 @@ use std::{
     time::{SystemTime, UNIX_EPOCH},
 };
 
-use axum::{extract::Request, routing::get, Router, ServiceExt};
+use axum::{routing::get, Router};
 use axum_api_error::ApiErrorLayer;
 use serde_json::json;
-use testkit::server::{Res, Server};
-use tokio::net::TcpListener;
+use testkit::server::{serve_with_peer, Res};
 use tower_governor::{governor::GovernorConfigBuilder, GovernorLayer};
 use tower_layer::Layer;
-
-/// `service` on a free port of 127.0.0.1, with the peer address.
-async fn serve_with_peer<S>(service: S) -> Server
-where
-    S: tower_service::Service<
-            Request,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
-        )
-        .await
-    });
-    Server {
-        addr,
-        client: testkit::server::client(),
-    }
-}
 
 fn unix_now() -> u64 {
     SystemTime::now()

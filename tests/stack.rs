@@ -8,44 +8,14 @@
 #[path = "../examples/stack.rs"]
 mod example;
 
-use std::net::SocketAddr;
-
-use axum::{extract::Request, routing::get, Router, ServiceExt};
+use axum::{extract::Request, routing::get, Router};
 use axum_api_error::{layer::RequestSpan, ApiErrorLayer};
 use testkit::{
     logs::with_logs,
-    server::{client, Res, Server},
+    server::{serve_with_peer, Res},
 };
-use tokio::net::TcpListener;
 use tower::{Layer, ServiceBuilder};
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
-
-/// `service` on a free port of 127.0.0.1, with the peer address.
-async fn serve<S>(service: S) -> Server
-where
-    S: tower_service::Service<
-            Request,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-        > + Clone
-        + Send
-        + 'static,
-    S::Future: Send,
-{
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        axum::serve(
-            listener,
-            ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service),
-        )
-        .await
-    });
-    Server {
-        addr,
-        client: client(),
-    }
-}
 
 /// The lines of one request: those that name its id, and those of its span that
 /// were logged before the id was decided.
@@ -75,7 +45,7 @@ fn assert_one_span_one_id(lines: &[&str], id: &str) {
 #[test]
 fn the_recommended_order_logs_each_request_once_under_its_one_id() {
     let ((ok, crash, unsafe_id), logs) = with_logs(async {
-        let s = serve(example::app()).await;
+        let s = serve_with_peer(example::app()).await;
         let ok = s.get("/api/hello").await;
         let crash = s.get("/api/crash").await;
         let unsafe_id = testkit::server::send(
@@ -160,7 +130,7 @@ where
     S::Future: Send,
 {
     with_logs(async {
-        let s = serve(service).await;
+        let s = serve_with_peer(service).await;
         (s.get("/ok").await, s.get("/crash").await)
     })
 }
@@ -287,7 +257,7 @@ fn cors_inside_the_layer_misses_the_panics_500() {
         .layer(tower_http::cors::CorsLayer::permissive())
         .service(routes());
     let ((ok, crash), _) = with_logs(async move {
-        let s = serve(service).await;
+        let s = serve_with_peer(service).await;
         let get = |path: &str| {
             testkit::server::send(
                 s.req(reqwest::Method::GET, path)
@@ -328,7 +298,7 @@ fn set_request_id_outside_the_layer_keeps_an_unsafe_id_for_tower_http() {
         .layer(ApiErrorLayer::new())
         .service(routes());
     let (res, _) = with_logs(async move {
-        let s = serve(service).await;
+        let s = serve_with_peer(service).await;
         testkit::server::send(
             s.req(reqwest::Method::GET, "/ok")
                 .header("x-request-id", "UNSAFE ID"),

@@ -49,6 +49,21 @@ where
     .await
 }
 
+/// [`serve_service`] with the peer address, for extractors and rate limiters that
+/// read it (`ConnectInfo<SocketAddr>`, tower_governor's default key).
+pub async fn serve_with_peer<S>(service: S) -> Server
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    serve(|listener| async move {
+        let make =
+            axum::ServiceExt::<Request>::into_make_service_with_connect_info::<SocketAddr>(service);
+        axum::serve(listener, make).await
+    })
+    .await
+}
+
 /// A reqwest client for loopback: no proxy, a 20 s timeout.
 #[must_use]
 pub fn client() -> reqwest::Client {
