@@ -1,7 +1,7 @@
 //! Run with
 //!
 //! ```sh
-//! cargo run --example stack --features tower-governor
+//! cargo run --example stack --features cors,tower-governor
 //! ```
 //!
 //! `ApiErrorLayer` in the stack an axum team runs, in the recommended order,
@@ -11,7 +11,10 @@
 //!    (before the id is decided) and `on_failure` off: one `request` span per
 //!    request, with the request id the response carries, on every line, and one
 //!    line per 5xx (the layer's, with the source chain);
-//! 2. `CorsLayer`: every response, the errors included, gets the CORS headers;
+//! 2. `Cors` (this crate's, on tower-http's `CorsLayer`): every response, the errors
+//!    and a panic's 500 included, gets the CORS headers, with `X-Request-Id`,
+//!    `Retry-After` and the rate-limit fields exposed; preflights are answered here,
+//!    before the rate limit;
 //! 3. `CatchPanicLayer`, a net that never catches: the layer catches panics first
 //!    and logs them with the id (inside the layer it would log each panic a second
 //!    time);
@@ -34,12 +37,11 @@ use axum::{
     routing::get,
     Router, ServiceExt,
 };
-use axum_api_error::{layer::RequestSpan, ApiErrorLayer};
+use axum_api_error::{cors::Cors, layer::RequestSpan, ApiErrorLayer};
 use tower::{util::BoxCloneService, ServiceBuilder};
 use tower_governor::{governor::GovernorConfigBuilder, GovernorLayer};
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    cors::CorsLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
@@ -68,7 +70,7 @@ pub(crate) fn app() -> BoxCloneService<Request, Response, std::convert::Infallib
                 .on_request(())
                 .on_failure(()),
         )
-        .layer(CorsLayer::permissive())
+        .layer(Cors::exact_origins(["http://localhost:5173"]).expect("an origin"))
         .layer(CatchPanicLayer::new())
         .layer(ApiErrorLayer::new().with_request_span(false))
         .service(router);

@@ -79,6 +79,7 @@
 //! | [`layer`] | the layer's service, future and `ErrorEvent`, the request id header |
 //! | [`extract`], [`validate`], [`request_id`] | the extractors, validation and request ids, documented |
 //! | [`convert`] | the `From` conversions into `ApiError`, as a table |
+//! | `cors` (feature `cors`) | `Cors`: CORS whose error responses a browser's script can read, request id and `Retry-After` included |
 //! | `governor` (feature `tower-governor`) | tower_governor's rejections as `ApiError`s |
 //! | `validator`, `garde` (features of the same names) | `Valid<E>` extractors and conversions for the two validation crates |
 //! | `openapi` (feature `utoipa`) | `ApiErrorDocs`: every operation's error responses in a utoipa document, from the types that render them |
@@ -87,7 +88,8 @@
 //! Without the layer an `ApiError` is still a complete response, without `requestId`.
 //!
 //! Features: `tower-http` (default) reads tower-http's `RequestId` and maps its body
-//! timeout to a 408; `tower` converts tower's `Elapsed` and `Overloaded`; `utoipa`
+//! timeout to a 408; `cors` gives the errors CORS headers a browser can read;
+//! `tower` converts tower's `Elapsed` and `Overloaded`; `utoipa`
 //! documents the errors in OpenAPI (utoipa 6); `validator` (0.21) and `garde` (0.23)
 //! turn those crates' errors into 422s; `tower-governor` (0.8) gives tower_governor's
 //! 429s the shape.
@@ -95,6 +97,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod convert;
+#[cfg(feature = "cors")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cors")))]
+pub mod cors;
 mod error;
 pub mod extract;
 #[cfg(feature = "garde")]
@@ -136,6 +141,7 @@ pub use crate::{
 #[cfg(all(
     doctest,
     feature = "tower-http",
+    feature = "cors",
     feature = "utoipa",
     feature = "validator",
     feature = "garde",

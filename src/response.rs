@@ -167,17 +167,43 @@ impl ApiError {
 /// Adds `Vary: accept` unless `Vary` names it (or `*`) already: the error format is
 /// negotiated on `Accept` (RFC 9110 §12.5.5).
 pub(crate) fn add_vary_accept(headers: &mut HeaderMap) {
+    add_vary(headers, "accept");
+}
+
+/// Adds `name` (lower-case) to `Vary` unless it names it (or `*`) already, as one
+/// line: `Vary: origin` becomes `Vary: origin, accept`.
+pub(crate) fn add_vary(headers: &mut HeaderMap, name: &'static str) {
     let mut values = headers.get_all(VARY).iter().peekable();
-    let named = values.peek().is_some()
-        && values.any(|v| {
-            v.to_str().is_ok_and(|v| {
-                v.split(',')
-                    .any(|name| name.trim() == "*" || name.trim().eq_ignore_ascii_case("accept"))
-            })
-        });
-    if !named {
-        headers.append(VARY, HeaderValue::from_static("accept"));
+    if values.peek().is_none() {
+        headers.insert(VARY, HeaderValue::from_static(name));
+        return;
     }
+    let named = values.any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|n| n.trim() == "*" || n.trim().eq_ignore_ascii_case(name))
+        })
+    });
+    if !named {
+        headers.append(VARY, HeaderValue::from_static(name));
+        merge_vary(headers);
+    }
+}
+
+/// Joins the `Vary` lines into one (RFC 9110 §5.3: the same field), so that a
+/// client reading the first `Vary` reads them all.
+pub(crate) fn merge_vary(headers: &mut HeaderMap) {
+    let mut values = headers.get_all(VARY).iter();
+    let (Some(first), Some(_)) = (values.next(), values.next()) else {
+        return;
+    };
+    let mut joined = first.as_bytes().to_vec();
+    for value in headers.get_all(VARY).iter().skip(1) {
+        joined.extend_from_slice(b", ");
+        joined.extend_from_slice(value.as_bytes());
+    }
+    let joined = HeaderValue::from_bytes(&joined).expect("header values joined by `, `");
+    headers.insert(VARY, joined);
 }
 
 /// The body of an error response built without the layer: the error rendered as

@@ -6,8 +6,9 @@
 //!
 //! A small, complete REST API that shows every behaviour of `axum-api-error` on real
 //! HTTP: its contract is `examples/users_api/CONTRACT.md`, and the README's "Try it"
-//! lists what to send. It listens on `127.0.0.1:$PORT` (3000 unless set), logs with
-//! `tracing` (`RUST_LOG`, `info` unless set), and on Ctrl-C or SIGTERM stops
+//! lists what to send. It listens on `127.0.0.1:$PORT` (3000 unless set), allows the
+//! browser origins listed in `CORS_ORIGINS` (comma-separated, none unless set), logs
+//! with `tracing` (`RUST_LOG`, `info` unless set), and on Ctrl-C or SIGTERM stops
 //! accepting, lets the requests in flight finish for at most 4 s, and exits 0.
 
 mod app;
@@ -22,6 +23,13 @@ async fn main() -> std::io::Result<()> {
         )
         .init();
 
+    let cors = match app::cors_origins(std::env::var("CORS_ORIGINS")) {
+        Ok(cors) => cors,
+        Err(e) => {
+            eprintln!("users_api: {e}");
+            std::process::exit(2);
+        }
+    };
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}")).await?;
     let url = format!("http://{}", listener.local_addr()?);
@@ -42,9 +50,9 @@ async fn main() -> std::io::Result<()> {
     if std::env::var_os("USERS_API_WITHOUT_ERROR_LAYER").is_some() {
         // Only for scripts/load.sh, which measures what the layer costs.
         tracing::warn!("running without ApiErrorLayer: errors do not follow the contract");
-        app::serve_router(listener, app::app_with(false), shutdown_signal()).await?;
+        app::serve_router(listener, app::app_with(false, cors), shutdown_signal()).await?;
     } else {
-        app::serve(listener, shutdown_signal()).await?;
+        app::serve(listener, cors, shutdown_signal()).await?;
     }
     tracing::info!("stopped");
     Ok(())

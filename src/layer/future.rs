@@ -78,12 +78,12 @@ where
                         Ok(Poll::Pending) => return Poll::Pending,
                         Ok(Poll::Ready(Err(e))) => return Poll::Ready(Err(e)),
                         Ok(Poll::Ready(Ok(res))) => finish(res.map(Body::new), info(this.info)),
-                        Err(panic) => Step::Done(finish_panic(panic, &take(this.info))),
+                        Err(panic) => Step::Done(finish_panic(panic, info(this.info))),
                     }
                 }
                 StateProj::Panicked { panic } => {
                     let panic = panic.take().expect("future polled after completion");
-                    Step::Done(finish_panic(panic, &take(this.info)))
+                    Step::Done(finish_panic(panic, info(this.info)))
                 }
                 StateProj::Reading { parts, body, text } => {
                     let limit = info(this.info).config.max_text_len;
@@ -96,15 +96,15 @@ where
                         Ok(Poll::Ready(complete)) => {
                             let parts = parts.take().expect("future polled after completion");
                             let text = complete.then(|| std::mem::take(text).freeze());
-                            Step::Done(finish_text(parts, text.as_deref(), &take(this.info)))
+                            Step::Done(finish_text(parts, text.as_deref(), info(this.info)))
                         }
-                        Err(panic) => Step::Done(finish_panic(panic, &take(this.info))),
+                        Err(panic) => Step::Done(finish_panic(panic, info(this.info))),
                     }
                 }
             };
             match step {
-                Step::Done(res) => {
-                    *this.info = None;
+                Step::Done(mut res) => {
+                    take(this.info).fill_cors(res.headers_mut());
                     return Poll::Ready(Ok(res));
                 }
                 Step::Read(parts, body) => this.state.set(State::Reading {

@@ -242,12 +242,15 @@ pub(crate) struct Config {
     /// The level of the line logged for a 5xx, and for a 4xx; `None`: no line.
     pub(crate) server_error_log: Option<Level>,
     pub(crate) client_error_log: Option<Level>,
+    /// The CORS headers for the responses it makes itself ([`ApiErrorLayer::with_cors`]).
+    #[cfg(feature = "cors")]
+    pub(crate) cors: Option<Arc<crate::cors::Rule>>,
 }
 
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Config")
-            .field("header_name", &self.header_name)
+        let mut f = f.debug_struct("Config");
+        f.field("header_name", &self.header_name)
             .field("format", &self.format)
             .field("defaults", &self.defaults)
             .field("docs_base", &self.docs_base)
@@ -260,8 +263,10 @@ impl fmt::Debug for Config {
             .field("field_case", &self.field_case)
             .field("span", &self.span)
             .field("server_error_log", &self.server_error_log)
-            .field("client_error_log", &self.client_error_log)
-            .finish()
+            .field("client_error_log", &self.client_error_log);
+        #[cfg(feature = "cors")]
+        f.field("cors", &self.cors);
+        f.finish()
     }
 }
 
@@ -292,6 +297,8 @@ impl ApiErrorLayer {
                 span: true,
                 server_error_log: Some(Level::ERROR),
                 client_error_log: Some(Level::DEBUG),
+                #[cfg(feature = "cors")]
+                cors: None,
             }),
         }
     }
@@ -383,6 +390,47 @@ impl ApiErrorLayer {
     /// hands it to the extractors in the request's extensions.
     pub fn with_field_case(mut self, case: FieldCase) -> Self {
         self.config().field_case = case;
+        self
+    }
+
+    /// The CORS configuration of a [`Cors`](crate::cors::Cors) layer added *inside*
+    /// this one, for the responses this layer makes itself: the 500 of a panic
+    /// never passes through an inner `Cors`, so without this a browser could not
+    /// read it. The layer gives every response that lacks them the same
+    /// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers` and
+    /// `Vary: Origin` that `Cors` would. It answers no preflight: `Cors` still does.
+    /// Not needed with `Cors` outside the layer, the recommended order (see
+    /// [`cors`](crate::cors#where-to-add-it)).
+    ///
+    /// ```
+    /// use axum::{body::Body, http::Request, routing::get, Router};
+    /// use axum_api_error::{cors::Cors, ApiErrorLayer};
+    /// use tower::ServiceExt;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    ///
+    /// async fn crash() -> &'static str {
+    ///     panic!("on purpose")
+    /// }
+    ///
+    /// let cors = Cors::exact_origins(["https://app.example.com"]).unwrap();
+    /// let app: Router = Router::new()
+    ///     .route("/crash", get(crash))
+    ///     .layer(cors.clone())
+    ///     .layer(ApiErrorLayer::new().with_cors(cors));
+    /// let req = Request::get("/crash")
+    ///     .header("origin", "https://app.example.com")
+    ///     .body(Body::empty())
+    ///     .unwrap();
+    /// let res = app.oneshot(req).await.unwrap();
+    /// assert_eq!(res.status(), 500);
+    /// assert_eq!(res.headers()["access-control-allow-origin"], "https://app.example.com");
+    /// # }
+    /// ```
+    #[cfg(feature = "cors")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "cors")))]
+    pub fn with_cors(mut self, cors: crate::cors::Cors) -> Self {
+        self.config().cors = Some(cors.rule());
         self
     }
 

@@ -48,6 +48,24 @@ pub(crate) struct RequestInfo {
     /// log lines then leave it and the method and path to the span.
     pub(crate) id_in_span: bool,
     pub(crate) config: Arc<Config>,
+    /// The request's `Origin`, kept only when the layer has a CORS configuration.
+    #[cfg(feature = "cors")]
+    pub(crate) origin: Option<HeaderValue>,
+}
+
+impl RequestInfo {
+    /// Gives the response the CORS headers it lacks, if the layer has a CORS
+    /// configuration ([`ApiErrorLayer::with_cors`](super::ApiErrorLayer::with_cors)).
+    #[cfg(feature = "cors")]
+    pub(super) fn fill_cors(&self, headers: &mut HeaderMap) {
+        if let Some(rule) = &self.config.cors {
+            rule.fill(headers, self.origin.as_ref());
+        }
+    }
+
+    #[cfg(not(feature = "cors"))]
+    #[allow(clippy::unused_self)]
+    pub(super) fn fill_cors(&self, _: &mut HeaderMap) {}
 }
 
 /// The next step of the response future.

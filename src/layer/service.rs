@@ -95,6 +95,12 @@ where
             routed: req.extensions().get::<MatchedPath>().is_some(),
             nested,
             id_in_span,
+            #[cfg(feature = "cors")]
+            origin: self
+                .config
+                .cors
+                .as_ref()
+                .and_then(|_| req.headers().get(http::header::ORIGIN).cloned()),
             config: Arc::clone(&self.config),
         };
         let called = {

@@ -25,7 +25,11 @@ use axum::{
     response::{IntoResponse, Response},
     Extension, Router,
 };
-use axum_api_error::{headers::Challenge, ApiError, ApiErrorLayer, Json};
+use axum_api_error::{
+    cors::{Cors, InvalidOrigin},
+    headers::Challenge,
+    ApiError, ApiErrorLayer, Json,
+};
 use serde::Serialize;
 use tokio::net::{TcpListener, TcpStream};
 use tower_http::{
@@ -90,14 +94,35 @@ impl AppState {
     }
 }
 
-/// The router with fresh state.
-pub(crate) fn app() -> Router {
-    app_with(true)
+/// No origin allowed, as when `CORS_ORIGINS` is unset: for the tests.
+#[cfg_attr(not(test), allow(dead_code))]
+pub(crate) fn no_origins() -> Cors {
+    Cors::exact_origins([""; 0]).expect("no origin is a valid list")
+}
+
+/// The origins `CORS_ORIGINS` lists, from `std::env::var("CORS_ORIGINS")`:
+/// comma-separated (`http://localhost:5173,https://app.example.com`), none when it is
+/// unset or empty.
+///
+/// # Errors
+///
+/// When one is not an origin (`scheme://host[:port]`), or the variable is not UTF-8.
+pub(crate) fn cors_origins(var: Result<String, std::env::VarError>) -> Result<Cors, String> {
+    let origins = match var {
+        Ok(origins) => origins,
+        Err(std::env::VarError::NotPresent) => String::new(),
+        Err(std::env::VarError::NotUnicode(_)) => {
+            return Err("CORS_ORIGINS is not UTF-8".to_owned())
+        }
+    };
+    Cors::exact_origins(origins.split(',')).map_err(|e: InvalidOrigin| format!("CORS_ORIGINS: {e}"))
 }
 
 /// The router, with or without `ApiErrorLayer`: without it only to measure what
-/// the layer costs (`scripts/load.sh`), since the contract needs it.
-pub(crate) fn app_with(error_layer: bool) -> Router {
+/// the layer costs (`scripts/load.sh`), since the contract needs it. `cors` is
+/// outermost, so that every response, a panic's 500 included, carries its headers
+/// and preflights are answered before authentication and the rate limit.
+pub(crate) fn app_with(error_layer: bool, cors: Cors) -> Router {
     let (router, openapi) = routes().split_for_parts();
     let openapi = Arc::new(docs::document(openapi));
     let router = router
@@ -115,12 +140,14 @@ pub(crate) fn app_with(error_layer: bool) -> Router {
             HANDLER_TIMEOUT,
         ))
         .with_state(AppState::new());
-    if error_layer {
-        // Outermost, so that it sees every response, the timeout's included.
+    let router = if error_layer {
+        // Outside the app's own layers, so that it sees every response, the
+        // timeout's included.
         router.layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().with_realm("api")))
     } else {
         router
-    }
+    };
+    router.layer(cors)
 }
 
 /// The routes and, from the same handlers, their OpenAPI document.
@@ -149,13 +176,15 @@ fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(slow))
 }
 
-/// Serves the app on `listener` until `shutdown` completes, then lets the requests
-/// in flight finish for at most [`SHUTDOWN_GRACE`].
+/// Serves the app, with fresh state and the origins of `cors`, on `listener` until
+/// `shutdown` completes, then lets the requests in flight finish for at most
+/// [`SHUTDOWN_GRACE`].
 pub(crate) async fn serve(
     listener: TcpListener,
+    cors: Cors,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
-    serve_router(listener, app(), shutdown).await
+    serve_router(listener, app_with(true, cors), shutdown).await
 }
 
 /// [`serve`] with a router of the caller's.

@@ -40,7 +40,7 @@ const USER: &str = "Bearer user-token";
 
 /// The users_api app on a free port of 127.0.0.1; it runs until the test's runtime ends.
 async fn start() -> Server {
-    serve(|listener| app::serve(listener, std::future::pending())).await
+    serve(|listener| app::serve(listener, app::no_origins(), std::future::pending())).await
 }
 
 /// A normal `GET /healthz` is still `200 {"status":"ok"}`.

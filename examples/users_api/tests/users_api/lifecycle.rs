@@ -91,6 +91,10 @@ async fn the_binary_starts_on_port_logs_a_panic_and_exits_0_on_sigterm() {
         .env("PORT", port.to_string())
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
+        .env(
+            "CORS_ORIGINS",
+            "http://127.0.0.1:5173, https://app.example.com",
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -155,6 +159,18 @@ async fn the_binary_starts_on_port_logs_a_panic_and_exits_0_on_sigterm() {
     res.expect_error(500);
     assert_eq!(res.request_id(), "e2e-crash-42");
     assert!(!res.text().contains("SECRET-PANIC-TEXT"), "{}", res.text());
+    // From an origin CORS_ORIGINS lists, the panic's 500 is readable by a page.
+    let res = send(
+        client
+            .get(format!("{url}/api/crash"))
+            .header("origin", "https://app.example.com"),
+    )
+    .await;
+    res.expect_error(500);
+    assert_eq!(
+        res.header("access-control-allow-origin"),
+        "https://app.example.com"
+    );
     // An internal error's source chain and a dependency's io error: logged, not sent.
     let res = send(
         client
@@ -235,12 +251,71 @@ async fn the_binary_starts_on_port_logs_a_panic_and_exits_0_on_sigterm() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cors_origins_that_is_not_an_origin_stops_the_binary_with_its_reason() {
+    let binary = tokio::task::spawn_blocking(example_binary).await.unwrap();
+    let output = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new(&binary)
+            .env("PORT", "0")
+            .env(
+                "CORS_ORIGINS",
+                "http://127.0.0.1:5173,https://app.example.com/",
+            )
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while child.try_wait().unwrap().is_none() {
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("still running 30 s after start");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "users_api: CORS_ORIGINS: `https://app.example.com/` is not a CORS origin: it has a path\n"
+    );
+}
+
+#[test]
+fn cors_origins_lists_the_allowed_origins_none_when_unset_or_empty() {
+    use axum::http::HeaderValue;
+    let allows = |var: Result<String, std::env::VarError>, origin: &'static str| {
+        app::cors_origins(var)
+            .unwrap()
+            .allows(&HeaderValue::from_static(origin))
+    };
+    let list = || Ok("http://localhost:5173, https://app.example.com".to_owned());
+    assert!(allows(list(), "http://localhost:5173"));
+    assert!(allows(list(), "https://app.example.com"));
+    assert!(!allows(list(), "https://app.example.com:8443"));
+    assert!(!allows(list(), "http://localhost:3000"));
+    assert!(!allows(
+        Err(std::env::VarError::NotPresent),
+        "http://localhost:5173"
+    ));
+    assert!(!allows(Ok(String::new()), "http://localhost:5173"));
+    assert_eq!(
+        app::cors_origins(Ok("*".to_owned())).unwrap_err(),
+        "CORS_ORIGINS: `*` is not a CORS origin: use `Cors::any_origin` to allow every origin"
+    );
+}
+
 #[tokio::test]
 async fn shutdown_lets_a_request_in_flight_finish_and_stops_accepting() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app::serve(listener, async move {
+    let server = tokio::spawn(app::serve(listener, app::no_origins(), async move {
         let _ = stopped.await;
     }));
     let client = client();

@@ -67,7 +67,10 @@ const BARE_CHALLENGE: &str = r#"Bearer realm="api""#;
 
 /// Starts the app on a free port of 127.0.0.1; it runs until the test's runtime ends.
 async fn start() -> Server {
-    testkit::server::serve(|listener| app::serve(listener, std::future::pending())).await
+    testkit::server::serve(|listener| {
+        app::serve(listener, app::no_origins(), std::future::pending())
+    })
+    .await
 }
 
 /// A set of strings, for comparisons.
