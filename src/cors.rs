@@ -21,8 +21,12 @@
 //! and allows the request headers an API client sends, `Authorization` among them by
 //! name (the Fetch standard never lets `*` cover it): `Accept`, `Authorization`,
 //! `Content-Type`, `If-Match`, `If-None-Match`, `X-Request-Id`, `traceparent` and
-//! `tracestate`. Add to either list with [`Cors::with_exposed_headers`] and
-//! [`Cors::with_allowed_headers`].
+//! `tracestate`. Add to either list with [`Cors::add_exposed_headers`] and
+//! [`Cors::add_allowed_headers`]. The methods are `GET`, `HEAD`, `POST`, `PUT`,
+//! `PATCH` and `DELETE` ([`Cors::with_allowed_methods`]).
+//!
+//! A request id header of another name ([`ApiErrorLayer::with_header_name`](crate::ApiErrorLayer::with_header_name))
+//! is not exposed unless added.
 //!
 //! Every response, errors included, says `Vary: Origin` when the origins are a list
 //! (as is `Access-Control-Allow-Origin`, which names the request's origin), so that a
@@ -76,9 +80,9 @@
 //! # Plain `OPTIONS`
 //!
 //! tower-http answers every `OPTIONS` request as a preflight. `Cors` hands one
-//! without `Access-Control-Request-Method` (which no preflight lacks) to the app, so
-//! that it gets the app's own answer (a 405 with `Allow`, through the layer), with the
-//! CORS headers of any other request.
+//! without `Origin` or `Access-Control-Request-Method` (a preflight has both) to the
+//! app, so that it gets the app's own answer (a 405 with `Allow`, through the layer),
+//! with the CORS headers of any other request.
 
 use std::{
     fmt,
@@ -113,7 +117,7 @@ use crate::{
 };
 
 /// The response headers [`Cors`] exposes by default.
-pub const EXPOSED_HEADERS: [HeaderName; 15] = [
+const EXPOSED_HEADERS: [HeaderName; 15] = [
     X_REQUEST_ID,
     RETRY_AFTER,
     RATELIMIT,
@@ -132,7 +136,7 @@ pub const EXPOSED_HEADERS: [HeaderName; 15] = [
 ];
 
 /// The request headers [`Cors`] allows by default.
-pub const ALLOWED_HEADERS: [HeaderName; 8] = [
+const ALLOWED_HEADERS: [HeaderName; 8] = [
     ACCEPT,
     AUTHORIZATION,
     CONTENT_TYPE,
@@ -144,7 +148,7 @@ pub const ALLOWED_HEADERS: [HeaderName; 8] = [
 ];
 
 /// The methods [`Cors`] allows by default.
-pub const ALLOWED_METHODS: [Method; 6] = [
+const ALLOWED_METHODS: [Method; 6] = [
     Method::GET,
     Method::HEAD,
     Method::POST,
@@ -246,7 +250,7 @@ impl Cors {
 
     /// Exposes these response headers too (such as a request id header of another
     /// name than `X-Request-Id`).
-    pub fn with_exposed_headers(mut self, headers: impl IntoIterator<Item = HeaderName>) -> Self {
+    pub fn add_exposed_headers(mut self, headers: impl IntoIterator<Item = HeaderName>) -> Self {
         let rule = Arc::make_mut(&mut self.rule);
         add_names(&mut rule.exposed, headers);
         rule.exposed_value = join(&rule.exposed);
@@ -254,13 +258,14 @@ impl Cors {
     }
 
     /// Allows these request headers too.
-    pub fn with_allowed_headers(mut self, headers: impl IntoIterator<Item = HeaderName>) -> Self {
+    pub fn add_allowed_headers(mut self, headers: impl IntoIterator<Item = HeaderName>) -> Self {
         add_names(&mut self.allowed_headers, headers);
         self
     }
 
-    /// The methods a preflight allows, in place of [`ALLOWED_METHODS`].
-    pub fn with_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
+    /// The methods a preflight allows, in place of `GET`, `HEAD`, `POST`, `PUT`,
+    /// `PATCH` and `DELETE`.
+    pub fn with_allowed_methods(mut self, methods: impl IntoIterator<Item = Method>) -> Self {
         self.methods = methods.into_iter().collect();
         self
     }
@@ -381,9 +386,7 @@ where
     }
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
-        let kind = if req.method() == Method::OPTIONS
-            && !req.headers().contains_key(ACCESS_CONTROL_REQUEST_METHOD)
-        {
+        let kind = if req.method() == Method::OPTIONS && !is_preflight(req.headers()) {
             Kind::Plain {
                 origin: req.headers().get(ORIGIN).cloned(),
                 rule: Arc::clone(&self.rule),
@@ -449,6 +452,12 @@ where
     }
 }
 
+/// Whether an `OPTIONS` request is a CORS preflight (the Fetch standard, §3.2.2): it
+/// has `Origin` and `Access-Control-Request-Method`.
+pub(crate) fn is_preflight(headers: &HeaderMap) -> bool {
+    headers.contains_key(ORIGIN) && headers.contains_key(ACCESS_CONTROL_REQUEST_METHOD)
+}
+
 /// A configured origin that is not one (see [`Cors::exact_origins`]).
 #[derive(Debug, Clone)]
 pub struct InvalidOrigin {
@@ -498,31 +507,97 @@ fn parse_origin(origin: &str) -> Result<HeaderValue, InvalidOrigin> {
     if rest.contains('@') {
         return Err(invalid("it has user info"));
     }
+    if !rest.is_ascii() {
+        return Err(invalid(
+            "its host is not ASCII: write it as browsers send it, in punycode (`xn--`)",
+        ));
+    }
     let authority: Authority = rest.parse().map_err(|_| invalid("its host is not valid"))?;
     if authority.host().is_empty() {
         return Err(invalid("it has no host"));
     }
+    // What follows the host: nothing, or `:` and the port's digits.
+    let port = match &rest[authority.host().len()..] {
+        "" => None,
+        ":" => return Err(invalid("its port is empty")),
+        after => match after.strip_prefix(':') {
+            Some(port) if port.bytes().all(|b| b.is_ascii_digit()) => match port.parse::<u16>() {
+                Ok(0) | Err(_) => return Err(invalid("its port is not from 1 to 65535")),
+                Ok(port) => Some(port),
+            },
+            _ => return Err(invalid("its host is not valid")),
+        },
+    };
     let scheme = scheme.to_ascii_lowercase();
-    let host = authority.host().to_ascii_lowercase();
+    let host = canonical_host(authority.host())
+        .ok_or_else(|| invalid("its IP address is not written as browsers send it"))?;
     let default_port = match scheme.as_str() {
         "http" => Some(80),
         "https" => Some(443),
         _ => None,
-    };
-    // What follows the host: nothing, or `:` and the port.
-    let port = match rest[authority.host().len()..].strip_prefix(':') {
-        Some("") => return Err(invalid("its port is empty")),
-        Some(port) => match port.parse::<u16>() {
-            Ok(0) | Err(_) => return Err(invalid("its port is not from 1 to 65535")),
-            Ok(port) => Some(port),
-        },
-        None => None,
     };
     let serialised = match port {
         Some(port) if Some(port) != default_port => format!("{scheme}://{host}:{port}"),
         _ => format!("{scheme}://{host}"),
     };
     HeaderValue::from_str(&serialised).map_err(|_| invalid("its host is not valid"))
+}
+
+/// The host as the URL standard serialises it: lower-case; an IPv6 address in
+/// brackets, compressed (RFC 5952, IPv4-mapped ones in hex too); `None` for an
+/// address a browser would write otherwise (`127.1`, `0x7f.0.0.1`, a zone id).
+fn canonical_host(host: &str) -> Option<String> {
+    let host = host.to_ascii_lowercase();
+    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        let ip: std::net::Ipv6Addr = inner.parse().ok()?;
+        return Some(format!("[{}]", ipv6_as_browsers_write(ip)));
+    }
+    // A host whose last label is a number is an IPv4 address to the URL standard.
+    let last = host
+        .trim_end_matches('.')
+        .rsplit('.')
+        .next()
+        .unwrap_or_default();
+    let numeric =
+        !last.is_empty() && (last.bytes().all(|b| b.is_ascii_digit()) || last.starts_with("0x"));
+    if numeric {
+        let ip: std::net::Ipv4Addr = host.parse().ok()?;
+        return (ip.to_string() == host).then_some(host);
+    }
+    Some(host)
+}
+
+/// An IPv6 address in the URL standard's form: hex pieces, the first longest run of
+/// two or more zero pieces as `::`, never a dotted IPv4 tail.
+fn ipv6_as_browsers_write(ip: std::net::Ipv6Addr) -> String {
+    let pieces = ip.segments();
+    let (mut best, mut run) = ((0, 0), (0, 0));
+    for (i, piece) in pieces.iter().enumerate() {
+        if *piece == 0 {
+            run = if run.1 == 0 {
+                (i, 1)
+            } else {
+                (run.0, run.1 + 1)
+            };
+            if run.1 > best.1 {
+                best = run;
+            }
+        } else {
+            run = (0, 0);
+        }
+    }
+    let hex = |range: &[u16]| {
+        range
+            .iter()
+            .map(|p| format!("{p:x}"))
+            .collect::<Vec<_>>()
+            .join(":")
+    };
+    if best.1 < 2 {
+        return hex(&pieces);
+    }
+    let (start, end) = (best.0, best.0 + best.1);
+    format!("{}::{}", hex(&pieces[..start]), hex(&pieces[end..]))
 }
 
 fn add_names(list: &mut Vec<HeaderName>, names: impl IntoIterator<Item = HeaderName>) {
@@ -573,6 +648,27 @@ mod tests {
             "https://localhost:80"
         );
         assert_eq!(origin("http://[::1]:3000").unwrap(), "http://[::1]:3000");
+        assert_eq!(origin("http://[0:0::1]").unwrap(), "http://[::1]");
+        assert_eq!(
+            origin("http://[::FFFF:127.0.0.1]").unwrap(),
+            "http://[::ffff:7f00:1]"
+        );
+        assert_eq!(
+            origin("http://[1:0:0:2:0:0:0:3]").unwrap(),
+            "http://[1:0:0:2::3]"
+        );
+        assert_eq!(
+            origin("http://[1:2:3:4:5:6:7:8]").unwrap(),
+            "http://[1:2:3:4:5:6:7:8]"
+        );
+        assert_eq!(
+            origin("http://[1:0:2:3:4:5:6:7]").unwrap(),
+            "http://[1:0:2:3:4:5:6:7]"
+        );
+        assert_eq!(
+            origin("https://xn--bcher-kva.example").unwrap(),
+            "https://xn--bcher-kva.example"
+        );
         assert_eq!(
             origin("chrome-extension://abcdef").unwrap(),
             "chrome-extension://abcdef"
@@ -607,6 +703,25 @@ mod tests {
             ),
             ("1http://a", "its scheme is not a URL scheme"),
             ("https://a b", "its host is not valid"),
+            ("http://[::1]abc:8080", "its host is not valid"),
+            ("http://[::1]x", "its host is not valid"),
+            ("http://a:+80", "its host is not valid"),
+            (
+                "http://127.1",
+                "its IP address is not written as browsers send it",
+            ),
+            (
+                "http://0x7f.0.0.1",
+                "its IP address is not written as browsers send it",
+            ),
+            (
+                "http://[fe80::1%25eth0]",
+                "its IP address is not written as browsers send it",
+            ),
+            (
+                "https://bücher.example",
+                "its host is not ASCII: write it as browsers send it, in punycode (`xn--`)",
+            ),
         ] {
             assert_eq!(
                 origin(bad).expect_err(bad),
@@ -641,8 +756,8 @@ mod tests {
     #[test]
     fn exposed_and_allowed_headers_are_added_once() {
         let cors = Cors::any_origin()
-            .with_exposed_headers([HeaderName::from_static("x-correlation-id"), ETAG])
-            .with_allowed_headers([AUTHORIZATION, HeaderName::from_static("x-api-key")]);
+            .add_exposed_headers([HeaderName::from_static("x-correlation-id"), ETAG])
+            .add_allowed_headers([AUTHORIZATION, HeaderName::from_static("x-api-key")]);
         assert_eq!(cors.rule.exposed.len(), EXPOSED_HEADERS.len() + 1);
         assert!(cors
             .rule

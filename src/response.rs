@@ -190,19 +190,25 @@ pub(crate) fn add_vary(headers: &mut HeaderMap, name: &'static str) {
     }
 }
 
-/// Joins the `Vary` lines into one (RFC 9110 §5.3: the same field), so that a
-/// client reading the first `Vary` reads them all.
+/// Joins the `Vary` lines into one (RFC 9110 §5.3: the same field), each name once
+/// (compared ignoring case), so that a client reading the first `Vary` reads them
+/// all.
 pub(crate) fn merge_vary(headers: &mut HeaderMap) {
     let mut values = headers.get_all(VARY).iter();
-    let (Some(first), Some(_)) = (values.next(), values.next()) else {
+    let (Some(_), Some(_)) = (values.next(), values.next()) else {
         return;
     };
-    let mut joined = first.as_bytes().to_vec();
-    for value in headers.get_all(VARY).iter().skip(1) {
-        joined.extend_from_slice(b", ");
-        joined.extend_from_slice(value.as_bytes());
+    let mut names: Vec<&[u8]> = Vec::new();
+    for value in headers.get_all(VARY) {
+        for name in value.as_bytes().split(|&b| b == b',') {
+            let name = name.trim_ascii();
+            if !name.is_empty() && !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                names.push(name);
+            }
+        }
     }
-    let joined = HeaderValue::from_bytes(&joined).expect("header values joined by `, `");
+    let joined = HeaderValue::from_bytes(&names.join(&b", "[..]))
+        .expect("parts of header values joined by `, `");
     headers.insert(VARY, joined);
 }
 
@@ -250,5 +256,44 @@ impl http_body::Body for LazyBody {
             _ if self.error.is_none() => SizeHint::with_exact(0),
             _ => SizeHint::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vary(lines: &[&'static str], add: &'static str) -> Vec<String> {
+        let mut headers = HeaderMap::new();
+        for line in lines {
+            headers.append(VARY, HeaderValue::from_static(line));
+        }
+        add_vary(&mut headers, add);
+        headers
+            .get_all(VARY)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn vary_is_one_line_with_each_name_once() {
+        assert_eq!(vary(&[], "accept"), ["accept"]);
+        assert_eq!(vary(&["origin"], "accept"), ["origin, accept"]);
+        assert_eq!(vary(&["Accept"], "accept"), ["Accept"]);
+        assert_eq!(vary(&["*"], "accept"), ["*"]);
+        assert_eq!(
+            vary(&["origin", "Origin,x", ""], "accept"),
+            ["origin, x, accept"]
+        );
+        assert_eq!(vary(&["a, accept", "b"], "accept"), ["a, accept", "b"]);
+        let mut headers = HeaderMap::new();
+        headers.append(VARY, HeaderValue::from_static("accept, origin"));
+        headers.append(VARY, HeaderValue::from_static("origin"));
+        merge_vary(&mut headers);
+        assert_eq!(
+            headers.get_all(VARY).iter().collect::<Vec<_>>(),
+            ["accept, origin"]
+        );
     }
 }

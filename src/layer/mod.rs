@@ -308,7 +308,8 @@ impl ApiErrorLayer {
     }
 
     /// The request id header, read from the request and set on the response
-    /// (`X-Request-Id` by default).
+    /// (`X-Request-Id` by default). For a browser's script to read one of another
+    /// name, expose it too (`cors::Cors::add_exposed_headers`, feature `cors`).
     pub fn with_header_name(mut self, name: HeaderName) -> Self {
         self.config().header_name = name;
         self
@@ -398,7 +399,8 @@ impl ApiErrorLayer {
     /// never passes through an inner `Cors`, so without this a browser could not
     /// read it. The layer gives every response that lacks them the same
     /// `Access-Control-Allow-Origin`, `-Allow-Credentials`, `-Expose-Headers` and
-    /// `Vary: Origin` that `Cors` would. It answers no preflight: `Cors` still does.
+    /// `Vary: Origin` that `Cors` would. It answers no preflight and leaves the
+    /// answer of one alone: `Cors` still does that.
     /// Not needed with `Cors` outside the layer, the recommended order (see
     /// [`cors`](crate::cors#where-to-add-it)).
     ///

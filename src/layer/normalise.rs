@@ -48,6 +48,10 @@ pub(crate) struct RequestInfo {
     /// log lines then leave it and the method and path to the span.
     pub(crate) id_in_span: bool,
     pub(crate) config: Arc<Config>,
+    /// Whether the layer gives the response CORS headers: it has a CORS
+    /// configuration, and the request is no preflight.
+    #[cfg(feature = "cors")]
+    pub(crate) fill_cors: bool,
     /// The request's `Origin`, kept only when the layer has a CORS configuration.
     #[cfg(feature = "cors")]
     pub(crate) origin: Option<HeaderValue>,
@@ -58,8 +62,9 @@ impl RequestInfo {
     /// configuration ([`ApiErrorLayer::with_cors`](super::ApiErrorLayer::with_cors)).
     #[cfg(feature = "cors")]
     pub(super) fn fill_cors(&self, headers: &mut HeaderMap) {
-        if let Some(rule) = &self.config.cors {
-            rule.fill(headers, self.origin.as_ref());
+        match &self.config.cors {
+            Some(rule) if self.fill_cors => rule.fill(headers, self.origin.as_ref()),
+            _ => {}
         }
     }
 

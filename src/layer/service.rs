@@ -95,6 +95,11 @@ where
             routed: req.extensions().get::<MatchedPath>().is_some(),
             nested,
             id_in_span,
+            // A preflight's answer is `Cors`'s own, whole.
+            #[cfg(feature = "cors")]
+            fill_cors: self.config.cors.is_some()
+                && !(req.method() == http::Method::OPTIONS
+                    && crate::cors::is_preflight(req.headers())),
             #[cfg(feature = "cors")]
             origin: self
                 .config
