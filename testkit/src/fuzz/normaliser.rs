@@ -373,13 +373,20 @@ fn assert_kept(
         let before: Vec<_> = sent.get_all(name).iter().collect();
         let after: Vec<_> = out.get_all(name).iter().collect();
         if name == VARY {
-            // The same names in order, maybe joined into one line (RFC 9110 §5.3).
+            // The same names in order, maybe joined into one line (RFC 9110 §5.3),
+            // each once (ignoring case) and without empty list elements (§5.6.1).
             let names = |values: &[&http::HeaderValue]| -> Vec<Vec<u8>> {
-                values
+                let mut names: Vec<Vec<u8>> = Vec::new();
+                for name in values
                     .iter()
                     .flat_map(|v| v.as_bytes().split(|&b| b == b','))
-                    .map(|n| n.trim_ascii().to_vec())
-                    .collect()
+                    .map(|n| n.trim_ascii().to_ascii_lowercase())
+                {
+                    if !name.is_empty() && !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                names
             };
             assert!(
                 names(&after).starts_with(&names(&before)),
