@@ -36,6 +36,29 @@ fn main() {
         "success_api_error_router_layer" => run!(api_error_router_layer(), get_req("/")),
         "success_api_error_around_router" => run!(api_error_around_router(), get_req("/")),
         "success_tower_http_stack" => run!(tower_http_stack(), get_req("/")),
+        "success_traced_request_trace_context_off" => {
+            run!(
+                common::api_error_around_router(),
+                common::traced_get_req("/")
+            )
+        }
+        "error_422_traced_request_trace_context_off" => run!(
+            common::api_error_around_router(),
+            common::traced_get_req("/invalid-api-error")
+        ),
+        "success_trace_context_new_trace" => {
+            run!(common::trace_context_around_router(), get_req("/"))
+        }
+        "success_trace_context_continued" => {
+            run!(
+                common::trace_context_around_router(),
+                common::traced_get_req("/")
+            )
+        }
+        "error_422_trace_context_continued" => run!(
+            common::trace_context_around_router(),
+            common::traced_get_req("/invalid-api-error")
+        ),
         "error_422_hand_written" => run!(bare(), get_req("/invalid-hand-written")),
         "error_422_api_error_around_router" => {
             run!(api_error_around_router(), get_req("/invalid-api-error"))

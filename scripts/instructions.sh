@@ -13,7 +13,10 @@ count() {
     sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
 cases=${*:-success_bare success_identity_router_layer success_api_error_router_layer
-  success_api_error_around_router success_tower_http_stack error_422_hand_written
+  success_api_error_around_router success_tower_http_stack
+  success_trace_context_new_trace success_traced_request_trace_context_off
+  success_trace_context_continued error_422_traced_request_trace_context_off
+  error_422_trace_context_continued error_422_hand_written
   error_422_api_error_around_router 404_bare 404_rewritten_around_router
   404_hand_written_equivalent
   json_rejection_bare json_rejection_rewritten_around_router request_id_generate}

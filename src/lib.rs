@@ -79,6 +79,7 @@
 //! | [`layer`] | the layer's service, future and `ErrorEvent`, the request id header |
 //! | [`extract`], [`validate`], [`request_id`] | the extractors, validation and request ids, documented |
 //! | [`convert`] | the `From` conversions into `ApiError`, as a table |
+//! | [`trace_context`] | W3C Trace Context: `traceparent` read, `traceId` in the errors, `TraceContext` for the calls a handler makes |
 //! | `cors` (feature `cors`) | `Cors`: CORS whose error responses a browser's script can read, request id and `Retry-After` included |
 //! | `governor` (feature `tower-governor`) | tower_governor's rejections as `ApiError`s |
 //! | `validator`, `garde` (features of the same names) | `Valid<E>` extractors and conversions for the two validation crates |
@@ -89,6 +90,9 @@
 //!
 //! Features: `tower-http` (default) reads tower-http's `RequestId` and maps its body
 //! timeout to a 408; `cors` gives the errors CORS headers a browser can read;
+//! `opentelemetry` joins the layer's span to the incoming trace (with
+//! [`ApiErrorLayer::with_trace_context`]); `metrics` counts responses by route,
+//! status and code (`ApiErrorLayer::with_metrics`);
 //! `tower` converts tower's `Elapsed` and `Overloaded`; `utoipa`
 //! documents the errors in OpenAPI (utoipa 6); `validator` (0.21) and `garde` (0.23)
 //! turn those crates' errors into 422s; `tower-governor` (0.8) gives tower_governor's
@@ -114,6 +118,7 @@ mod negotiate;
 mod render;
 pub mod request_id;
 mod response;
+pub mod trace_context;
 pub mod validate;
 #[cfg(feature = "validator")]
 #[cfg_attr(docsrs, doc(cfg(feature = "validator")))]
@@ -142,6 +147,8 @@ pub use crate::{
     doctest,
     feature = "tower-http",
     feature = "cors",
+    feature = "metrics",
+    feature = "opentelemetry",
     feature = "utoipa",
     feature = "validator",
     feature = "garde",

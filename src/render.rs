@@ -20,6 +20,8 @@ pub const DEFAULT_RETRY_AFTER: RetryAfter = RetryAfter::secs(60);
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RenderContext<'a> {
     pub(crate) request_id: Option<&'a str>,
+    /// The W3C trace id, as 32 hex digits.
+    pub(crate) trace_id: Option<&'a str>,
     pub(crate) instance: Option<&'a str>,
     pub(crate) docs_base: Option<&'a str>,
     pub(crate) format: ErrorFormat,
@@ -31,6 +33,7 @@ impl Default for RenderContext<'_> {
     fn default() -> Self {
         Self {
             request_id: None,
+            trace_id: None,
             instance: None,
             docs_base: None,
             format: ErrorFormat::Json,
@@ -64,6 +67,7 @@ pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> 
             }
             body.instance = cx.instance.map(Cow::Borrowed);
             body.request_id = cx.request_id.map(Cow::Borrowed);
+            body.trace_id = cx.trace_id.map(Cow::Borrowed);
             body.errors = details;
             body.retry_after = retry_after;
             body.debug = debug;
@@ -73,6 +77,7 @@ pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> 
             let mut body = ErrorBody::new(status, error.message(), code);
             body.details = details;
             body.request_id = cx.request_id.map(Cow::Borrowed);
+            body.trace_id = cx.trace_id.map(Cow::Borrowed);
             body.docs = docs;
             body.retry_after = retry_after;
             body.debug = debug;

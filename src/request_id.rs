@@ -79,7 +79,7 @@ impl RequestId {
     /// threads and processes without a system call per request.
     #[must_use]
     pub fn generate() -> Self {
-        let bytes = RNG.with(|rng| rng.borrow_mut().u128(..)).to_le_bytes();
+        let bytes = random_u128().to_le_bytes();
         let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
         let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
         uuid.hyphenated().encode_lower(&mut buf);
@@ -88,6 +88,18 @@ impl RequestId {
         let value = HeaderValue::from_maybe_shared(Bytes::from_owner(buf));
         // A hyphenated UUID is always a valid header value.
         Self(value.unwrap_or(HeaderValue::from_static("unknown")))
+    }
+
+    /// The trace's id as a request id (32 hex digits), for
+    /// [`ApiErrorLayer::with_request_id_from_trace`](crate::ApiErrorLayer::with_request_id_from_trace).
+    pub(crate) fn from_trace(trace_id: crate::wire::trace_context::TraceId) -> Self {
+        let value = HeaderValue::from_str(&trace_id.to_string());
+        Self(value.unwrap_or(HeaderValue::from_static("unknown")))
+    }
+
+    /// Stands in until the layer has decided the id.
+    pub(crate) const fn placeholder() -> Self {
+        Self(HeaderValue::from_static("-"))
     }
 
     /// The id as text.
@@ -140,6 +152,16 @@ pub(crate) fn is_valid(id: &[u8]) -> bool {
 
 thread_local! {
     static RNG: RefCell<fastrand::Rng> = RefCell::new(fastrand::Rng::with_seed(os_seed()));
+}
+
+/// 128 random bits from the thread's generator (not cryptographic).
+pub(crate) fn random_u128() -> u128 {
+    RNG.with(|rng| rng.borrow_mut().u128(..))
+}
+
+/// 64 random bits from the thread's generator (not cryptographic).
+pub(crate) fn random_u64() -> u64 {
+    RNG.with(|rng| rng.borrow_mut().u64(..))
 }
 
 /// 64 bits that differ between processes and threads: std's `RandomState` keys come

@@ -116,6 +116,26 @@ pub fn api_error_around_router() -> ApiErrorService<Router> {
     ApiErrorLayer::new().layer(routes())
 }
 
+/// (b) with W3C Trace Context on.
+pub fn trace_context_around_router() -> ApiErrorService<Router> {
+    ApiErrorLayer::new()
+        .with_trace_context(true)
+        .layer(routes())
+}
+
+/// A GET with a valid `traceparent`.
+pub fn traced_get_req(uri: &'static str) -> Request<Body> {
+    request(
+        Method::GET,
+        uri,
+        Body::empty(),
+        &[(
+            "traceparent",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        )],
+    )
+}
+
 /// (c) the tower-http stack a user would assemble instead: request ids and caught
 /// panics (and no error shape).
 pub fn tower_http_stack() -> Router {

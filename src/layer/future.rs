@@ -104,7 +104,12 @@ where
             };
             match step {
                 Step::Done(mut res) => {
-                    take(this.info).fill_cors(res.headers_mut());
+                    let info = take(this.info);
+                    info.fill_cors(res.headers_mut());
+                    #[cfg(feature = "metrics")]
+                    if let Some(measure) = &info.measure {
+                        measure.done(res.status());
+                    }
                     return Poll::Ready(Ok(res));
                 }
                 Step::Read(parts, body) => this.state.set(State::Reading {

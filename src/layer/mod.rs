@@ -33,7 +33,12 @@
 //! ```
 
 mod future;
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub mod metrics;
 mod normalise;
+#[cfg(feature = "opentelemetry")]
+mod otel;
 mod service;
 mod trace;
 
@@ -242,6 +247,13 @@ pub(crate) struct Config {
     /// The level of the line logged for a 5xx, and for a 4xx; `None`: no line.
     pub(crate) server_error_log: Option<Level>,
     pub(crate) client_error_log: Option<Level>,
+    /// Whether the layer takes part in W3C Trace Context.
+    pub(crate) trace_context: bool,
+    /// Whether a generated request id is the trace id.
+    pub(crate) request_id_from_trace: bool,
+    /// Whether the layer records metrics.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: bool,
     /// The CORS headers for the responses it makes itself ([`ApiErrorLayer::with_cors`]).
     #[cfg(feature = "cors")]
     pub(crate) cors: Option<Arc<crate::cors::Rule>>,
@@ -263,9 +275,13 @@ impl fmt::Debug for Config {
             .field("field_case", &self.field_case)
             .field("span", &self.span)
             .field("server_error_log", &self.server_error_log)
-            .field("client_error_log", &self.client_error_log);
+            .field("client_error_log", &self.client_error_log)
+            .field("trace_context", &self.trace_context)
+            .field("request_id_from_trace", &self.request_id_from_trace);
         #[cfg(feature = "cors")]
         f.field("cors", &self.cors);
+        #[cfg(feature = "metrics")]
+        f.field("metrics", &self.metrics);
         f.finish()
     }
 }
@@ -297,6 +313,10 @@ impl ApiErrorLayer {
                 span: true,
                 server_error_log: Some(Level::ERROR),
                 client_error_log: Some(Level::DEBUG),
+                trace_context: false,
+                request_id_from_trace: false,
+                #[cfg(feature = "metrics")]
+                metrics: false,
                 #[cfg(feature = "cors")]
                 cors: None,
             }),
@@ -391,6 +411,56 @@ impl ApiErrorLayer {
     /// hands it to the extractors in the request's extensions.
     pub fn with_field_case(mut self, case: FieldCase) -> Self {
         self.config().field_case = case;
+        self
+    }
+
+    /// Whether the layer takes part in W3C Trace Context (off by default): it reads
+    /// `traceparent` and `tracestate`, continues the incoming trace or starts one,
+    /// puts the [`TraceContext`](crate::trace_context::TraceContext) in the request
+    /// extensions (for the handler's own calls), records `trace_id` in its span and
+    /// adds `traceId` to every error body. See [`trace_context`](crate::trace_context).
+    ///
+    /// Off by default so that the default body stays what it was and a request pays
+    /// nothing for it (BENCHMARKS.md has the cost).
+    pub fn with_trace_context(mut self, on: bool) -> Self {
+        self.config().trace_context = on;
+        self
+    }
+
+    /// With trace context on, whether a request without a valid `X-Request-Id` takes
+    /// the trace's id (32 hex digits) as its request id, instead of a fresh UUID
+    /// (off by default). A valid incoming `X-Request-Id` is always kept.
+    pub fn with_request_id_from_trace(mut self, on: bool) -> Self {
+        self.config().request_id_from_trace = on;
+        self
+    }
+
+    /// Whether the layer records metrics through the `metrics` facade (off by
+    /// default), for whatever exporter the app installs: [`metrics::RESPONSES`]
+    /// (by `method`, `route`, `status`, `code`), [`metrics::DURATION`] (by
+    /// `method`, `route`, `status`) and [`metrics::ABORTED`] (requests whose
+    /// client went away first, by `method` and `route`).
+    ///
+    /// `route` is axum's route template (`/users/{id}`), never the raw path, so the
+    /// labels stay few: add the layer with [`Router::layer`](axum::Router::layer),
+    /// which runs it after routing. Wrapped around the whole `Router` it runs before,
+    /// and every route is [`metrics::UNMATCHED`], as is the fallback's 404.
+    /// Turn it on in one layer only.
+    ///
+    /// ```
+    /// use axum::{routing::get, Router};
+    /// use axum_api_error::ApiErrorLayer;
+    ///
+    /// // metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder() first.
+    /// let app: Router = Router::new()
+    ///     .route("/users/{id}", get(|| async { "Ada" }))
+    ///     .layer(ApiErrorLayer::new().with_metrics(true));
+    /// # let _ = app;
+    /// ```
+    #[cfg(feature = "metrics")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+    pub fn with_metrics(mut self, on: bool) -> Self {
+        self.config().metrics = on;
         self
     }
 

@@ -33,6 +33,8 @@ use crate::{
 #[derive(Debug)]
 pub(crate) struct RequestInfo {
     pub(crate) request_id: RequestId,
+    /// The W3C trace id, with trace context on.
+    pub(crate) trace_id: Option<crate::trace_context::TraceId>,
     pub(crate) accept: Option<HeaderValue>,
     pub(crate) method: Method,
     pub(crate) uri: Uri,
@@ -48,6 +50,9 @@ pub(crate) struct RequestInfo {
     /// log lines then leave it and the method and path to the span.
     pub(crate) id_in_span: bool,
     pub(crate) config: Arc<Config>,
+    /// The request's measure, with metrics on.
+    #[cfg(feature = "metrics")]
+    pub(crate) measure: Option<super::metrics::Measure>,
     /// Whether the layer gives the response CORS headers: it has a CORS
     /// configuration, and the request is no preflight.
     #[cfg(feature = "cors")]
@@ -312,8 +317,10 @@ fn render(
 ) -> Response<Body> {
     let config = &info.config;
     let format = negotiate(info.accept.as_ref(), config.format);
+    let mut trace_buf = [0; 32];
     let cx = RenderContext {
         request_id: Some(info.request_id.as_str()),
+        trace_id: info.trace_id.as_ref().map(|id| id.encode(&mut trace_buf)),
         instance: Some(info.uri.path()),
         docs_base: config.docs_base.as_deref(),
         format,
@@ -414,6 +421,10 @@ fn log(parts: &Parts, error: &ApiError, code: Option<&str>, info: &RequestInfo) 
             Level::DEBUG => line!(debug),
             _ => line!(trace),
         }
+    }
+    #[cfg(feature = "metrics")]
+    if let Some(measure) = &info.measure {
+        measure.response(status, code.unwrap_or_default());
     }
     if let Some(on_error) = &info.config.on_error {
         on_error(&ErrorEvent {

@@ -10,7 +10,9 @@ use http::{header::ACCEPT, Request, Response};
 use tower_service::Service;
 
 use super::{future::ResponseFuture, normalise::RequestInfo, Config};
-use crate::{error::BoxError, request_id::RequestId, validate::FieldCase};
+use crate::{
+    error::BoxError, request_id::RequestId, trace_context::TraceContext, validate::FieldCase,
+};
 
 /// The service [`ApiErrorLayer`](super::ApiErrorLayer) wraps around another.
 #[derive(Debug, Clone)]
@@ -57,42 +59,81 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        let (request_id, nested) = take_request_id(&mut req, &self.config);
-        if self.config.field_case != FieldCase::AsIs {
-            req.extensions_mut().insert(self.config.field_case);
-        }
+        // The trace first: a generated request id may be its id. A nested layer
+        // takes the outer one's.
+        #[cfg_attr(not(feature = "opentelemetry"), allow(unused_mut))]
+        let mut trace = self.config.trace_context.then(|| {
+            req.extensions()
+                .get::<TraceContext>()
+                .cloned()
+                .unwrap_or_else(|| TraceContext::from_headers(req.headers()))
+        });
+        // An outer `ApiErrorLayer` decided the id already: this layer is nested.
+        let outer_id = req.extensions().get::<RequestId>().cloned();
+        let nested = outer_id.is_some();
         // Without a subscriber that wants it, no span at all: axum's default
         // `tower-log` feature would otherwise route every span through `log`.
         let span = if self.config.span && tracing::level_enabled!(tracing::Level::INFO) {
             tracing::info_span!(
                 "request",
-                request_id = %request_id,
+                request_id = tracing::field::Empty,
+                trace_id = tracing::field::Empty,
                 method = %req.method(),
                 path = %req.uri().path(),
             )
         } else {
             tracing::Span::none()
         };
-        // Whether a span carries the id, so that the log lines need not repeat it:
+        // The span that carries the id, so that the log lines need not repeat it:
         // the layer's own, or the current one (tower-http's `TraceLayer`, made by
         // `RequestSpan`) where it declares `request_id`.
-        let id_in_span = if self.config.span {
-            !span.is_disabled()
+        let carrier = if self.config.span {
+            (!span.is_disabled()).then(|| span.clone())
         } else {
             let current = tracing::Span::current();
-            let declared = !nested && current.has_field("request_id");
-            if declared {
-                current.record("request_id", tracing::field::display(&request_id));
-            }
-            declared
+            (!nested && current.has_field("request_id")).then_some(current)
         };
+        // With OpenTelemetry, the span joins the incoming trace, and the ids are
+        // those of the span it exports.
+        #[cfg(feature = "opentelemetry")]
+        if let (Some(trace), Some(carrier)) = (trace.as_mut(), &carrier) {
+            if !nested {
+                super::otel::join(carrier, trace, self.config.span);
+            }
+        }
+        let request_id = match outer_id {
+            Some(id) => id,
+            None => take_request_id(&mut req, &self.config, trace.as_ref()),
+        };
+        if self.config.field_case != FieldCase::AsIs {
+            req.extensions_mut().insert(self.config.field_case);
+        }
+        if let Some(carrier) = &carrier {
+            carrier.record("request_id", tracing::field::display(&request_id));
+            if let Some(trace) = &trace {
+                carrier.record("trace_id", tracing::field::display(trace.trace_id()));
+            }
+        }
+        let id_in_span = carrier.is_some();
+        let trace_id = trace.as_ref().map(TraceContext::trace_id);
+        if let Some(mut trace) = trace {
+            if !nested {
+                trace.set_request_id(request_id.clone(), self.config.header_name.clone());
+                req.extensions_mut().insert(trace);
+            }
+        }
         let info = RequestInfo {
             request_id,
+            trace_id,
             accept: req.headers().get(ACCEPT).cloned(),
             method: req.method().clone(),
             uri: req.uri().clone(),
             version: req.version(),
             routed: req.extensions().get::<MatchedPath>().is_some(),
+            #[cfg(feature = "metrics")]
+            measure: self.config.metrics.then(|| {
+                super::metrics::Measure::start(req.method(), req.extensions().get::<MatchedPath>())
+            }),
             nested,
             id_in_span,
             // A preflight's answer is `Cors`'s own, whole.
@@ -121,17 +162,17 @@ where
     }
 }
 
-/// The request id: the one an outer `ApiErrorLayer` chose, else the incoming header
-/// when it is safe, else tower-http's `RequestId` when it is safe, else a fresh one.
+/// The request id of a request no outer `ApiErrorLayer` saw: the incoming header
+/// when it is safe, else tower-http's `RequestId` when it is safe, else the trace's
+/// id ([`ApiErrorLayer::with_request_id_from_trace`](super::ApiErrorLayer::with_request_id_from_trace)), else a fresh one.
 /// It goes into the request extensions (and replaces tower-http's there when that
 /// one was unsafe), so handlers, an inner `ApiErrorLayer` and tower-http all see the
 /// same id, and into the request's header.
-///
-/// The flag is true when an outer layer had chosen it: this layer is nested.
-fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> (RequestId, bool) {
-    if let Some(id) = req.extensions().get::<RequestId>() {
-        return (id.clone(), true);
-    }
+fn take_request_id<B>(
+    req: &mut Request<B>,
+    config: &Config,
+    trace: Option<&TraceContext>,
+) -> RequestId {
     let from_header = req
         .headers()
         .get(&config.header_name)
@@ -143,7 +184,10 @@ fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> (RequestId, bool
         .map(|id| RequestId::parse(id.header_value()));
     #[cfg(feature = "tower-http")]
     let from_header = from_header.or_else(|| theirs.clone().flatten());
-    let id = from_header.unwrap_or_else(RequestId::generate);
+    let id = from_header.unwrap_or_else(|| match trace {
+        Some(trace) if config.request_id_from_trace => RequestId::from_trace(trace.trace_id()),
+        _ => RequestId::generate(),
+    });
     // The header says the id decided here, so that what runs inside (tower-http's
     // `SetRequestIdLayer`, a `TraceLayer`, the handler) reads that one, not an
     // unsafe one the client sent.
@@ -159,5 +203,5 @@ fn take_request_id<B>(req: &mut Request<B>, config: &Config) -> (RequestId, bool
             ));
     }
     req.extensions_mut().insert(id.clone());
-    (id, false)
+    id
 }

@@ -14,8 +14,10 @@ use crate::request_id::RequestId;
 
 #[cfg(feature = "tower-http")]
 /// tower-http's `MakeSpan` for `TraceLayer`: an INFO `request` span with `method`,
-/// `path`, `version` and a `request_id` that [`ApiErrorLayer`](super::ApiErrorLayer)
-/// fills in. Inside the `TraceLayer`, the layer (with
+/// `path`, `version`, and a `request_id` and `trace_id` that
+/// [`ApiErrorLayer`](super::ApiErrorLayer) fills in (`trace_id` with
+/// [`with_trace_context`](super::ApiErrorLayer::with_trace_context); with the
+/// feature `opentelemetry`, the span's parent is the incoming `traceparent`). Inside the `TraceLayer`, the layer (with
 /// [`with_request_span(false)`](super::ApiErrorLayer::with_request_span)) records the
 /// id it decided; outside it, the layer has put the id in the request's extensions
 /// already, and the span takes it from there at once. Either way the request has one
@@ -49,9 +51,17 @@ impl<B> tower_http::trace::MakeSpan<B> for RequestSpan {
             path = %request.uri().path(),
             version = ?request.version(),
             request_id = field::Empty,
+            trace_id = field::Empty,
         );
         if let Some(id) = request.extensions().get::<RequestId>() {
             span.record("request_id", field::display(id));
+        }
+        // With OpenTelemetry, the span joins the incoming trace now, before it is
+        // entered: the layer inside takes its ids.
+        #[cfg(feature = "opentelemetry")]
+        if let Some(parent) = super::otel::remote_parent_of(request.headers()) {
+            use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+            let _ = span.set_parent(parent);
         }
         span
     }

@@ -332,6 +332,56 @@ fn qvalue(text: &str) -> Option<u16> {
     }
 }
 
+/// The trace id (32 hex digits) and the flags of a `traceparent` value, if W3C Trace
+/// Context Level 1 calls it valid, read field by field from the dashes (an
+/// implementation of its own, not the crate's): version two lower-case hex digits
+/// but `ff`; version `00` exactly four fields; a later version at least four, the
+/// fourth exactly two digits; trace id 32 and parent id 16 lower-case hex digits,
+/// neither all zero.
+#[must_use]
+pub fn traceparent(value: &[u8]) -> Option<(String, String, u8)> {
+    // Only HTTP's optional whitespace (SP, HTAB) around the value is not part of it.
+    let start = value.iter().position(|b| !matches!(b, b' ' | b'\t'))?;
+    let end = value.iter().rposition(|b| !matches!(b, b' ' | b'\t'))? + 1;
+    let fields: Vec<&[u8]> = value[start..end].split(|&b| b == b'-').collect();
+    let lower_hex = |s: &[u8], len: usize| {
+        s.len() == len
+            && s.iter()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+    };
+    let version = *fields.first()?;
+    if !lower_hex(version, 2) || version == b"ff" {
+        return None;
+    }
+    if version == b"00" && fields.len() != 4 {
+        return None;
+    }
+    if fields.len() < 4 {
+        return None;
+    }
+    let (trace, parent, flags) = (fields[1], fields[2], fields[3]);
+    if !lower_hex(trace, 32) || !lower_hex(parent, 16) || !lower_hex(flags, 2) {
+        return None;
+    }
+    if trace.iter().all(|&b| b == b'0') || parent.iter().all(|&b| b == b'0') {
+        return None;
+    }
+    let text = |s: &[u8]| String::from_utf8_lossy(s).into_owned();
+    let flags = u8::from_str_radix(&text(flags), 16).ok()?;
+    Some((text(trace), text(parent), flags))
+}
+
+/// Whether `id` is a valid W3C trace id as text: 32 lower-case hex digits, not all
+/// zero.
+#[must_use]
+pub fn is_trace_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && id.bytes().any(|b| b != b'0')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

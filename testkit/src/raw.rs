@@ -58,11 +58,20 @@ impl RawResponse {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The body as JSON: fails when it is not.
+    /// The body as JSON, but a `traceId` (checked to be a trace id), as
+    /// [`Res::json`](crate::server::Res::json): fails when it is not JSON.
     #[must_use]
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()))
+        let mut body: Value = serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()));
+        if let Some(trace_id) = body.as_object_mut().and_then(|o| o.remove("traceId")) {
+            let text = trace_id.as_str().unwrap_or_default();
+            assert!(
+                crate::oracle::is_trace_id(text),
+                "traceId {trace_id} is no trace id"
+            );
+        }
+        body
     }
 
     /// An error of the app: `status`, the JSON error body with a `requestId` equal

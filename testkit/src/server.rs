@@ -179,10 +179,28 @@ impl Res {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The body as JSON: fails when it is not.
+    /// The body as JSON, but its `traceId`: fails when it is not JSON, or when
+    /// `traceId` is there and is not a W3C trace id. Every error of an app with trace
+    /// context on carries one, a different one each time; [`Res::whole_json`] keeps
+    /// it, for the tests of trace context.
     #[track_caller]
     #[must_use]
     pub fn json(&self) -> Value {
+        let mut body = self.whole_json();
+        if let Some(trace_id) = body.as_object_mut().and_then(|o| o.remove("traceId")) {
+            let text = trace_id.as_str().unwrap_or_default();
+            assert!(
+                crate::oracle::is_trace_id(text),
+                "traceId {trace_id} is no trace id"
+            );
+        }
+        body
+    }
+
+    /// The whole body as JSON: fails when it is not.
+    #[track_caller]
+    #[must_use]
+    pub fn whole_json(&self) -> Value {
         serde_json::from_slice(&self.body)
             .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()))
     }

@@ -55,6 +55,11 @@ fn request_id_corpus() {
 }
 
 #[test]
+fn traceparent_corpus() {
+    replay("traceparent", targets::traceparent);
+}
+
+#[test]
 fn accept_corpus() {
     replay("accept", targets::accept);
 }

@@ -247,6 +247,11 @@ fn the_schemas_are_published_whole() {
         "description": "The request id, equal to the response's `X-Request-Id` header.",
         "pattern": "^[A-Za-z0-9._:-]{1,128}$",
     });
+    let trace_id = json!({
+        "type": "string",
+        "description": "The W3C trace id of the request's trace (32 lower-case hex digits), when the server takes part in Trace Context: the id to search a tracing backend for.",
+        "pattern": "^[0-9a-f]{32}$",
+    });
     let retry_after = json!({
         "type": "integer",
         "description": "Seconds until a retry may succeed, as in `Retry-After`: on every 429 and 503, on some 413.",
@@ -275,6 +280,7 @@ fn the_schemas_are_published_whole() {
                 "code": code,
                 "details": fields,
                 "requestId": request_id,
+                "traceId": trace_id,
                 "docs": {"type": "string", "format": "uri-reference", "description": "A URL that documents the code."},
                 "retryAfter": retry_after,
                 "debug": debug,
@@ -286,7 +292,7 @@ fn the_schemas_are_published_whole() {
         component(&doc, "schemas", "ProblemDetails"),
         &json!({
             "type": "object",
-            "description": "RFC 9457 problem details (`application/problem+json`). `code`, `requestId`, `errors`, `retryAfter` and `debug` are extension members; a client ignores extension members it does not know (RFC 9457 §3.2).",
+            "description": "RFC 9457 problem details (`application/problem+json`). `code`, `requestId`, `traceId`, `errors`, `retryAfter` and `debug` are extension members; a client ignores extension members it does not know (RFC 9457 §3.2).",
             "required": ["type", "title", "status", "detail", "instance", "code", "requestId"],
             "properties": {
                 "type": {"type": "string", "format": "uri-reference", "description": "The code's docs, else `about:blank`.", "default": "about:blank"},
@@ -296,6 +302,7 @@ fn the_schemas_are_published_whole() {
                 "instance": {"type": "string", "description": "The path of the request, as the server received it."},
                 "code": code,
                 "requestId": request_id,
+                "traceId": trace_id,
                 "errors": fields,
                 "retryAfter": retry_after,
                 "debug": debug,

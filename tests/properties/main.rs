@@ -15,6 +15,9 @@
 //! 4. `Challenge`, `RateLimit` and `RetryAfter` header values built from arbitrary input
 //!    are visible ASCII, and a challenge's quoted strings are correctly escaped.
 //!
+//! 5. `traceparent` is read as W3C Trace Context says, and as an oracle of its own reads
+//!    it, for any bytes.
+//!
 //! The last properties cover the extremes of time (durations of `u64::MAX`
 //! seconds, dates outside 1970 to 9999): each found a panic, since fixed.
 
@@ -58,6 +61,7 @@ mod secrets;
 mod spec;
 mod strings;
 mod through_layer;
+mod trace_context;
 mod values;
 mod without_layer;
 

@@ -44,6 +44,10 @@ pub struct ErrorBody<'a> {
     /// The request id, equal to the response's `X-Request-Id`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<Cow<'a, str>>,
+    /// The W3C trace id (32 lower-case hex digits) of the request's trace, when the
+    /// server takes part in Trace Context: the id to search a tracing backend for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<Cow<'a, str>>,
     /// A URL that documents the code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub docs: Option<Cow<'a, str>>,
@@ -71,6 +75,7 @@ impl<'a> ErrorBody<'a> {
             code: code.into(),
             details: Cow::Borrowed(&[]),
             request_id: None,
+            trace_id: None,
             docs: None,
             retry_after: None,
             debug: None,
@@ -86,6 +91,7 @@ impl<'a> ErrorBody<'a> {
             code: owned(self.code),
             details: Cow::Owned(self.details.into_owned()),
             request_id: self.request_id.map(owned),
+            trace_id: self.trace_id.map(owned),
             docs: self.docs.map(owned),
             retry_after: self.retry_after,
             debug: self.debug,
@@ -129,6 +135,10 @@ pub struct ProblemDetails<'a> {
     /// Extension member: the request id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_id: Option<Cow<'a, str>>,
+    /// Extension member: the W3C trace id (32 lower-case hex digits), when the
+    /// server takes part in Trace Context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace_id: Option<Cow<'a, str>>,
     /// Extension member: the fields at fault.
     #[serde(default, skip_serializing_if = "no_fields")]
     pub errors: Cow<'a, [FieldError]>,
@@ -157,6 +167,7 @@ impl<'a> ProblemDetails<'a> {
             instance: None,
             code: code.into(),
             request_id: None,
+            trace_id: None,
             errors: Cow::Borrowed(&[]),
             retry_after: None,
             debug: None,
@@ -174,6 +185,7 @@ impl<'a> ProblemDetails<'a> {
             instance: self.instance.map(owned),
             code: owned(self.code),
             request_id: self.request_id.map(owned),
+            trace_id: self.trace_id.map(owned),
             errors: Cow::Owned(self.errors.into_owned()),
             retry_after: self.retry_after,
             debug: self.debug,

@@ -7,6 +7,8 @@
 //! - [`status`]: one row per HTTP error status ([`StatusInfo`]: its [`ErrorKind`],
 //!   reason phrase, default code and message, whether a retry may succeed);
 //! - [`RetryAfter`] and its RFC 9110 parser;
+//! - [`trace_context`]: W3C Trace Context's `traceparent` and `tracestate`, parsed
+//!   as a receiver must and written for the next hop;
 //! - with the feature `utoipa`, [`openapi`]: the bodies' schemas and every
 //!   operation's error responses in an OpenAPI document.
 //!
@@ -34,6 +36,7 @@ mod body;
 pub mod openapi;
 mod retry_after;
 pub mod status;
+pub mod trace_context;
 
 pub use crate::{
     body::{normalise_code, ErrorBody, ErrorFormat, FieldError, ProblemDetails},

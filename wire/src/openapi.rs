@@ -164,6 +164,11 @@ fn request_id() -> ObjectBuilder {
         .pattern(Some(REQUEST_ID_PATTERN))
 }
 
+fn trace_id() -> ObjectBuilder {
+    string("The W3C trace id of the request's trace (32 lower-case hex digits), when the server takes part in Trace Context: the id to search a tracing backend for.")
+        .pattern(Some("^[0-9a-f]{32}$"))
+}
+
 fn retry_after() -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::Integer)
@@ -240,6 +245,7 @@ impl PartialSchema for ErrorBody<'_> {
             )
             .property("requestId", request_id())
             .required("requestId")
+            .property("traceId", trace_id())
             .property("docs", uri_reference("A URL that documents the code."))
             .property("retryAfter", retry_after())
             .property("debug", debug())
@@ -264,7 +270,7 @@ impl PartialSchema for ProblemDetails<'_> {
             .schema_type(Type::Object)
             .description(Some(
                 "RFC 9457 problem details (`application/problem+json`). `code`, `requestId`, \
-                 `errors`, `retryAfter` and `debug` are extension members; a client ignores \
+                 `traceId`, `errors`, `retryAfter` and `debug` are extension members; a client ignores \
                  extension members it does not know (RFC 9457 §3.2).",
             ))
             .property(
@@ -301,6 +307,7 @@ impl PartialSchema for ProblemDetails<'_> {
             .required("code")
             .property("requestId", request_id())
             .required("requestId")
+            .property("traceId", trace_id())
             .property(
                 "errors",
                 field_errors("The fields at fault, where there are any."),

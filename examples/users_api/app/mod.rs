@@ -143,7 +143,12 @@ pub(crate) fn app_with(error_layer: bool, cors: Cors) -> Router {
     let router = if error_layer {
         // Outside the app's own layers, so that it sees every response, the
         // timeout's included.
-        router.layer(ApiErrorLayer::new().with_challenge(Challenge::bearer().with_realm("api")))
+        router.layer(
+            ApiErrorLayer::new()
+                .with_challenge(Challenge::bearer().with_realm("api"))
+                // `traceparent` continued, `traceId` in every error.
+                .with_trace_context(true),
+        )
     } else {
         router
     };

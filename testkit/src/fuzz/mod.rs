@@ -14,6 +14,11 @@
 //! - [`accept`]: the bytes as the `Accept` of a request whose handler returns an
 //!   `ApiError`: the format is the one the documented negotiation picks, and the body
 //!   parses as that format's `ErrorBody` or `ProblemDetails`.
+//! - [`traceparent`]: the bytes as one or two `traceparent` lines and a
+//!   `tracestate`: `TraceParent::parse` agrees with the oracle's reading of W3C
+//!   Trace Context, the layer continues a valid trace (the next hop keeps its id
+//!   and flag, with a new parent) and starts one otherwise, and never echoes either
+//!   field or fails because of them.
 //! - [`normaliser`]: the bytes as another service's response (status, headers, body,
 //!   its framing and size hint) and the request's method and `Accept`: the layer
 //!   passes successes and app-chosen bodies through untouched, and rewrites empty and
@@ -63,10 +68,12 @@ use crate::oracle;
 mod accept;
 mod normaliser;
 mod request_id;
+mod traceparent;
 
 pub use accept::accept;
 pub use normaliser::normaliser;
 pub use request_id::request_id;
+pub use traceparent::traceparent;
 
 // ---------------------------------------------------------------------------------
 // Shared helpers
@@ -141,6 +148,7 @@ struct Rendered {
     message: String,
     code: String,
     request_id: Option<String>,
+    trace_id: Option<String>,
     retry_after: Option<u64>,
 }
 
@@ -160,6 +168,7 @@ fn parse_rendered(
             message: body.message.into_owned(),
             code: body.code.into_owned(),
             request_id: body.request_id.map(Into::into),
+            trace_id: body.trace_id.map(Into::into),
             retry_after: body.retry_after,
         }
     } else if content_type == "application/problem+json" {
@@ -172,6 +181,7 @@ fn parse_rendered(
             message: body.detail.into_owned(),
             code: body.code.into_owned(),
             request_id: body.request_id.map(Into::into),
+            trace_id: body.trace_id.map(Into::into),
             retry_after: body.retry_after,
         }
     } else {

@@ -76,6 +76,7 @@ fn check(results: &Value) {
     // A preflighted POST (Authorization, application/json): the 422's fields.
     let validation = &results["validation"];
     let id = request_id(validation);
+    let trace = trace_id(validation);
     assert_eq!(
         validation,
         &json!({
@@ -93,6 +94,7 @@ fn check(results: &Value) {
                     {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
                 ],
                 "requestId": id,
+                "traceId": trace,
             },
         })
     );
@@ -113,6 +115,7 @@ fn check(results: &Value) {
     }
     let refused = &limited[5];
     let id = request_id(refused);
+    let trace = trace_id(refused);
     let wait: u64 = refused["retryAfter"]
         .as_str()
         .and_then(|s| s.parse().ok())
@@ -131,6 +134,7 @@ fn check(results: &Value) {
                 "message": "Too many requests: 5 per minute are allowed. Try again later.",
                 "code": "RATE_LIMITED",
                 "requestId": id,
+                "traceId": trace,
                 "retryAfter": wait,
             },
         })
@@ -138,6 +142,7 @@ fn check(results: &Value) {
 
     let not_found = &results["notFound"];
     let id = request_id(not_found);
+    let trace = trace_id(not_found);
     assert_eq!(
         not_found,
         &json!({
@@ -151,6 +156,7 @@ fn check(results: &Value) {
                 "message": "The requested resource was not found.",
                 "code": "NOT_FOUND",
                 "requestId": id,
+                "traceId": trace,
             },
         })
     );
@@ -158,6 +164,7 @@ fn check(results: &Value) {
     // The layer's own 500, made outside every handler, is readable too.
     let crash = &results["crash"];
     let id = request_id(crash);
+    let trace = trace_id(crash);
     assert_eq!(
         crash,
         &json!({
@@ -171,6 +178,7 @@ fn check(results: &Value) {
                 "message": "An internal error occurred.",
                 "code": "INTERNAL_ERROR",
                 "requestId": id,
+                "traceId": trace,
             },
         })
     );
@@ -193,6 +201,16 @@ fn request_id(res: &Value) -> String {
     if res["status"].as_u64().is_some_and(|s| s >= 400) {
         assert_eq!(res["body"]["requestId"], id, "{res}");
     }
+    id.to_owned()
+}
+
+/// The body's `traceId` (the example has trace context on): a W3C trace id.
+#[track_caller]
+fn trace_id(res: &Value) -> String {
+    let id = res["body"]["traceId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no traceId: {res}"));
+    assert!(testkit::oracle::is_trace_id(id), "{res}");
     id.to_owned()
 }
 

@@ -392,3 +392,55 @@ async fn errors_are_problem_details_when_accept_prefers_them() {
         assert_eq!(res.json()["error"], "Not Found", "{accept}");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// W3C Trace Context
+// ---------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn every_error_names_its_trace_and_a_valid_traceparent_is_continued() {
+    let s = start().await;
+    let incoming = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let res = send(
+        s.req(Method::GET, "/api/users/999")
+            .header("traceparent", incoming),
+    )
+    .await;
+    res.expect_error(404);
+    assert_eq!(
+        res.whole_json(),
+        json!({
+            "error": "Not Found",
+            "message": "The requested resource was not found.",
+            "code": "NOT_FOUND",
+            "requestId": res.request_id(),
+            "traceId": "4bf92f3577b34da6a3ce929d0e0e4736",
+        })
+    );
+    assert!(!res.has("traceparent") && !res.has("tracestate"));
+    // The request id stays the contract's: a UUID unless the client sent a valid one.
+    assert!(is_uuid(&res.request_id()));
+
+    // No traceparent, or an invalid one (uppercase hex), or two: a trace of its own,
+    // and never a 400.
+    let mut traces = BTreeSet::new();
+    for headers in [
+        vec![],
+        vec![("traceparent", incoming.to_uppercase())],
+        vec![
+            ("traceparent", incoming.to_owned()),
+            ("traceparent", incoming.to_owned()),
+        ],
+    ] {
+        let mut req = s.req(Method::GET, "/api/users/999");
+        for (name, value) in &headers {
+            req = req.header(*name, value);
+        }
+        let res = send(req).await;
+        res.expect_error(404);
+        let trace = res.whole_json()["traceId"].as_str().unwrap().to_owned();
+        assert!(testkit::oracle::is_trace_id(&trace), "{trace}");
+        assert_ne!(trace, "4bf92f3577b34da6a3ce929d0e0e4736", "{headers:?}");
+        assert!(traces.insert(trace));
+    }
+}
