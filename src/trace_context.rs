@@ -66,8 +66,8 @@
 //! The trace id does not replace the request id by default: a request id is the
 //! contract between a client and this API (a valid `X-Request-Id` is echoed, and
 //! support tickets quote it), while the trace belongs to whoever started it and
-//! changes when no caller sends `traceparent`. Both are logged and both are in the
-//! body. [`ApiErrorLayer::with_request_id_from_trace`] makes one id of the two for a
+//! changes when no caller sends `traceparent`. Both are in the body and in the
+//! error's log line (through the span, or on the line itself). [`ApiErrorLayer::with_request_id_from_trace`] makes one id of the two for a
 //! request that brings no `X-Request-Id`, as OpenTelemetry users who search logs by
 //! trace id prefer.
 //!
@@ -79,8 +79,10 @@
 //!
 //! With the feature `opentelemetry` and an OpenTelemetry layer in the `tracing`
 //! subscriber, the layer's span (or, with tower-http's `TraceLayer`, the one
-//! `RequestSpan` makes) gets the incoming trace as its parent, and the ids here
-//! are the exported span's.
+//! `RequestSpan` makes) gets the incoming trace as its parent, and the ids and the
+//! sampled flag here are the exported span's. The layer must be
+//! tracing-opentelemetry 0.34's (the version this crate is built with): another
+//! version's is not found, and the span keeps no parent.
 //!
 //! [`ApiErrorLayer::with_trace_context`]: crate::ApiErrorLayer::with_trace_context
 //! [`ApiErrorLayer::with_request_id_from_trace`]: crate::ApiErrorLayer::with_request_id_from_trace
@@ -151,9 +153,10 @@ impl TraceContext {
     /// Takes the ids OpenTelemetry gave the request's span, so that what the body
     /// and the outgoing calls say matches what is exported.
     #[cfg(feature = "opentelemetry")]
-    pub(crate) fn set_ids(&mut self, trace_id: TraceId, span_id: SpanId) {
+    pub(crate) fn set_ids(&mut self, trace_id: TraceId, span_id: SpanId, sampled: bool) {
         self.trace_id = trace_id;
         self.span_id = span_id;
+        self.sampled = sampled;
     }
 
     /// The trace's id.
@@ -287,8 +290,14 @@ where
     }
 
     fn call(&mut self, mut req: http::Request<B>) -> Self::Future {
+        // A request that names its own trace keeps it whole: neither field is mixed
+        // with this one's.
+        let own_trace =
+            req.headers().contains_key(TRACEPARENT) || req.headers().contains_key(TRACESTATE);
         for (name, value) in &self.headers {
-            if !req.headers().contains_key(name) {
+            let trace_field = name == TRACEPARENT || name == TRACESTATE;
+            let kept = req.headers().contains_key(name) || (trace_field && own_trace);
+            if !kept {
                 req.headers_mut().insert(name.clone(), value.clone());
             }
         }

@@ -151,3 +151,60 @@ fn responses_are_counted_by_route_status_and_code_and_a_hang_up_as_aborted() {
 fn aborted() -> String {
     format!("{}{{method=GET,route=/slow}}", names::ABORTED)
 }
+
+#[test]
+fn with_two_layers_the_outer_one_counts_what_the_inner_one_rendered() {
+    let recorder = DebuggingRecorder::new();
+    let snapshotter = recorder.snapshotter();
+    let mut totals = BTreeMap::new();
+    ::metrics::with_local_recorder(&recorder, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async {
+                // Metrics on both: each response is counted once.
+                let app = Router::new()
+                    .route("/users/{id}", get(user))
+                    .layer(ApiErrorLayer::new().with_metrics(true))
+                    .layer(ApiErrorLayer::new().with_metrics(true));
+                let s = serve_service(app.with_state(())).await;
+                s.get("/users/1").await.expect(200);
+                s.get("/users/2").await.expect_error(404);
+            });
+    });
+    read(&snapshotter, &mut totals);
+    let expected: BTreeMap<String, u64> = [
+        (
+            format!(
+                "{}{{code=,method=GET,route=/users/{{id}},status=200}}",
+                names::RESPONSES
+            ),
+            1,
+        ),
+        (
+            format!(
+                "{}{{code=NOT_FOUND,method=GET,route=/users/{{id}},status=404}}",
+                names::RESPONSES
+            ),
+            1,
+        ),
+        (
+            format!(
+                "{}{{method=GET,route=/users/{{id}},status=200}}",
+                names::DURATION
+            ),
+            1,
+        ),
+        (
+            format!(
+                "{}{{method=GET,route=/users/{{id}},status=404}}",
+                names::DURATION
+            ),
+            1,
+        ),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(totals, expected);
+}

@@ -10,7 +10,7 @@ use opentelemetry::{
     trace::{SpanId, TraceId, TracerProvider as _},
     Value,
 };
-use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
+use opentelemetry_sdk::trace::{InMemorySpanExporter, Sampler, SdkTracerProvider, SpanData};
 use reqwest::Method;
 use testkit::server::{send, serve_service, Res};
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -22,8 +22,17 @@ const INCOMING: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 /// Runs `test` on a current-thread runtime (so the server's tasks see the same
 /// subscriber) with an OpenTelemetry layer that exports into memory; the spans.
 fn exported<F: std::future::Future<Output = T>, T>(test: impl FnOnce() -> F) -> (T, Vec<SpanData>) {
+    exported_with(Sampler::ParentBased(Box::new(Sampler::AlwaysOn)), test)
+}
+
+/// [`exported`] with this sampler.
+fn exported_with<F: std::future::Future<Output = T>, T>(
+    sampler: Sampler,
+    test: impl FnOnce() -> F,
+) -> (T, Vec<SpanData>) {
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
+        .with_sampler(sampler)
         .with_simple_exporter(exporter.clone())
         .build();
     let subscriber = tracing_subscriber::registry()
@@ -175,4 +184,16 @@ fn a_handlers_call_names_the_exported_span_as_its_parent() {
         res.text(),
         format!("00-{TRACE}-{}-01", span.span_context.span_id())
     );
+}
+
+#[test]
+fn a_trace_the_sampler_drops_goes_out_unsampled() {
+    let layer = ApiErrorLayer::new().with_trace_context(true);
+    let (res, spans) = exported_with(Sampler::TraceIdRatioBased(0.0), || {
+        get_path("/next", None, layer, false)
+    });
+    res.expect(200);
+    assert!(spans.is_empty(), "{spans:#?}");
+    let next = res.text();
+    assert!(next.starts_with("00-") && next.ends_with("-00"), "{next}");
 }

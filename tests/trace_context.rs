@@ -3,12 +3,7 @@
 //! error body beside `requestId`, nothing echoed, invalid input ignored, and the
 //! headers a handler's own call sends, checked by a second server that receives it.
 
-use axum::{
-    extract::State,
-    http::{HeaderMap, StatusCode},
-    routing::get,
-    Json, Router,
-};
+use axum::{extract::State, http::HeaderMap, routing::get, Json, Router};
 use axum_api_error::{trace_context::TraceContext, ApiError, ApiErrorLayer};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -308,7 +303,7 @@ async fn a_generated_request_id_may_be_the_trace_id_but_a_valid_one_stays() {
 async fn off_by_default_the_body_has_no_trace_id_and_the_extractor_a_500() {
     let s = start(ApiErrorLayer::new()).await;
     let res = get_with(&s, "/gone", &[("traceparent", INCOMING)]).await;
-    res.expect_error(410);
+    res.expect(410);
     assert_eq!(
         res.whole_json(),
         json!({
@@ -322,8 +317,16 @@ async fn off_by_default_the_body_has_no_trace_id_and_the_extractor_a_500() {
     res.expect(200);
     assert_eq!(res.whole_json(), Value::Null);
     let res = get_with(&s, "/call", &[("traceparent", INCOMING)]).await;
-    res.expect_error(500);
-    assert_eq!(res.status, StatusCode::INTERNAL_SERVER_ERROR.as_u16());
+    res.expect(500);
+    assert_eq!(
+        res.whole_json(),
+        json!({
+            "error": "Internal Server Error",
+            "message": "An internal error occurred.",
+            "code": "INTERNAL_ERROR",
+            "requestId": res.request_id(),
+        })
+    );
 }
 
 #[tokio::test]
@@ -334,4 +337,30 @@ async fn the_context_handlers_read_is_the_incoming_one() {
         res.whole_json(),
         json!({"traceId": TRACE, "parentId": PARENT, "sampled": true})
     );
+}
+
+#[tokio::test]
+async fn nested_layers_share_one_trace_whichever_turns_it_on() {
+    let downstream = serve_service(Router::new().route("/echo", get(echo))).await;
+    for (outer, inner) in [(false, true), (true, false)] {
+        let router = app(
+            ApiErrorLayer::new().with_trace_context(inner),
+            downstream.url(""),
+        )
+        .layer(ApiErrorLayer::new().with_trace_context(outer));
+        let s = serve_service(router).await;
+        let res = get_with(&s, "/gone", &[("traceparent", INCOMING)]).await;
+        res.expect_error(410);
+        assert_eq!(
+            res.whole_json()["traceId"],
+            TRACE,
+            "outer {outer}, inner {inner}"
+        );
+        let res = get_with(&s, "/context", &[("traceparent", INCOMING)]).await;
+        assert_eq!(
+            res.whole_json(),
+            json!({"traceId": TRACE, "parentId": PARENT, "sampled": true}),
+            "outer {outer}, inner {inner}"
+        );
+    }
 }

@@ -76,7 +76,14 @@ where
                 StateProj::Inner { future } => {
                     match catch_unwind(AssertUnwindSafe(|| caught(|| future.poll(cx)))) {
                         Ok(Poll::Pending) => return Poll::Pending,
-                        Ok(Poll::Ready(Err(e))) => return Poll::Ready(Err(e)),
+                        Ok(Poll::Ready(Err(e))) => {
+                            // No response to measure, and no client that went away.
+                            #[cfg(feature = "metrics")]
+                            if let Some(measure) = &info(this.info).measure {
+                                measure.failed();
+                            }
+                            return Poll::Ready(Err(e));
+                        }
                         Ok(Poll::Ready(Ok(res))) => finish(res.map(Body::new), info(this.info)),
                         Err(panic) => Step::Done(finish_panic(panic, info(this.info))),
                     }
@@ -108,7 +115,7 @@ where
                     info.fill_cors(res.headers_mut());
                     #[cfg(feature = "metrics")]
                     if let Some(measure) = &info.measure {
-                        measure.done(res.status());
+                        measure.done(res.status(), super::normalise::finished_code(&res));
                     }
                     return Poll::Ready(Ok(res));
                 }

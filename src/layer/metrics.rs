@@ -2,19 +2,30 @@
 //! exporter (Prometheus, OpenTelemetry, StatsD) plugs in. The labels are bounded:
 //! the route template, never the raw path; the method, or `_OTHER`.
 
-use std::{cell::Cell, time::Instant};
+use std::{
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        OnceLock,
+    },
+    time::Instant,
+};
 
 use axum::extract::MatchedPath;
-use http::{Method, StatusCode};
+use http::{Method, Request, StatusCode};
+
+use super::Config;
 
 /// Responses, by `method`, `route`, `status` and `code` (the error's code; empty
-/// for a success).
+/// for a success and for an error body the app chose itself). Codes are the app's
+/// own: one built from request data (`with_code(format!(..))`) would make this
+/// label unbounded.
 pub const RESPONSES: &str = "http_server_responses_total";
 /// Seconds from the request reaching the layer to its response, by `method`,
 /// `route` and `status`.
 pub const DURATION: &str = "http_server_request_duration_seconds";
 /// Requests whose client went away before the response was ready (nginx's 499),
-/// by `method` and `route`.
+/// by `method` and `route`: the server dropped the request before its status and
+/// headers existed. A client that leaves while the body streams is not counted.
 pub const ABORTED: &str = "http_server_requests_aborted_total";
 /// The `route` of a request the layer saw before routing (wrapped around the whole
 /// `Router`) or that matched no route.
@@ -27,35 +38,51 @@ pub(crate) struct Measure {
     started: Instant,
     method: &'static str,
     route: String,
-    counted: Cell<bool>,
-    done: Cell<bool>,
+    /// The code of the error the layer logged.
+    code: OnceLock<String>,
+    done: AtomicBool,
 }
 
+/// In a request's extensions: an outer layer measures it, so an inner one does not.
+#[derive(Debug, Clone, Copy)]
+struct Measured;
+
 impl Measure {
-    pub(crate) fn start(method: &Method, route: Option<&MatchedPath>) -> Self {
-        Self {
+    /// The measure of a request, with metrics on and no outer layer measuring it.
+    pub(crate) fn start<B>(config: &Config, req: &mut Request<B>) -> Option<Self> {
+        if !config.metrics || req.extensions().get::<Measured>().is_some() {
+            return None;
+        }
+        req.extensions_mut().insert(Measured);
+        Some(Self {
             started: Instant::now(),
-            method: method_label(method),
-            route: route.map_or(UNMATCHED, MatchedPath::as_str).to_owned(),
-            counted: Cell::new(false),
-            done: Cell::new(false),
-        }
+            method: method_label(req.method()),
+            route: req
+                .extensions()
+                .get::<MatchedPath>()
+                .map_or(UNMATCHED, MatchedPath::as_str)
+                .to_owned(),
+            code: OnceLock::new(),
+            done: AtomicBool::new(false),
+        })
     }
 
-    /// The response is ready: a success is counted here, an error where it was
-    /// logged (with its code), or by the inner layer that finished it.
-    pub(crate) fn done(&self, status: StatusCode) {
-        self.done.set(true);
-        if status.as_u16() < 400 {
-            self.response(status, "");
-        }
+    /// The code of the error the layer logged for this request.
+    pub(crate) fn set_code(&self, code: &str) {
+        let _ = self.code.set(code.to_owned());
     }
 
-    /// One response: its count (with the error's `code`) and its duration, once.
-    pub(crate) fn response(&self, status: StatusCode, code: &str) {
-        if self.counted.replace(true) {
-            return;
-        }
+    /// The response is ready: its count, with the code of the error this layer (or
+    /// an inner one, `finished`) gave it, empty for a success or a body the app
+    /// chose, and its duration.
+    pub(crate) fn done(&self, status: StatusCode, finished: Option<&str>) {
+        self.done.store(true, Ordering::Relaxed);
+        let code = self
+            .code
+            .get()
+            .map(String::as_str)
+            .or(finished)
+            .unwrap_or("");
         let status = status.as_u16().to_string();
         ::metrics::counter!(
             RESPONSES,
@@ -73,13 +100,18 @@ impl Measure {
         )
         .record(self.started.elapsed().as_secs_f64());
     }
+
+    /// The inner service failed without a response: neither counted nor aborted.
+    pub(crate) fn failed(&self) {
+        self.done.store(true, Ordering::Relaxed);
+    }
 }
 
 impl Drop for Measure {
     /// Dropped unfinished: the server dropped the response future, because the
     /// client went away (or a timeout outside the layer gave up on it).
     fn drop(&mut self) {
-        if !self.done.get() {
+        if !self.done.load(Ordering::Relaxed) {
             ::metrics::counter!(ABORTED, "method" => self.method, "route" => self.route.clone())
                 .increment(1);
         }

@@ -427,9 +427,10 @@ impl ApiErrorLayer {
         self
     }
 
-    /// With trace context on, whether a request without a valid `X-Request-Id` takes
-    /// the trace's id (32 hex digits) as its request id, instead of a fresh UUID
-    /// (off by default). A valid incoming `X-Request-Id` is always kept.
+    /// With trace context on ([`with_trace_context`](Self::with_trace_context); it
+    /// does nothing without), whether a request without a valid `X-Request-Id`
+    /// takes the trace's id (32 hex digits) as its request id, instead of a fresh
+    /// UUID (off by default). A valid incoming `X-Request-Id` is always kept.
     pub fn with_request_id_from_trace(mut self, on: bool) -> Self {
         self.config().request_id_from_trace = on;
         self
@@ -532,6 +533,7 @@ pub struct ErrorEvent<'a> {
     status: StatusCode,
     code: Option<&'a str>,
     request_id: &'a RequestId,
+    trace_id: Option<crate::trace_context::TraceId>,
     method: &'a Method,
     path: &'a str,
 }
@@ -553,6 +555,12 @@ impl ErrorEvent<'_> {
     #[must_use]
     pub const fn request_id(&self) -> &RequestId {
         self.request_id
+    }
+
+    /// The W3C trace id, with trace context on.
+    #[must_use]
+    pub const fn trace_id(&self) -> Option<crate::trace_context::TraceId> {
+        self.trace_id
     }
 
     /// The request's method.

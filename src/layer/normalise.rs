@@ -86,16 +86,32 @@ pub(super) enum Step {
 }
 
 /// Marks a response the layer finished, so that a second `ApiErrorLayer` further
-/// out neither renders nor logs it again.
-#[derive(Debug, Clone, Copy)]
-struct Finished;
+/// out neither renders nor logs it again (and, with metrics, counts it with its
+/// code).
+#[derive(Debug, Clone)]
+struct Finished {
+    #[cfg(feature = "metrics")]
+    code: Option<Arc<str>>,
+}
 
 /// Marks the response for an outer layer, if there is one (an extension costs
 /// allocations: none is added otherwise).
-fn mark_finished(parts: &mut Parts, info: &RequestInfo) {
+#[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
+fn mark_finished(parts: &mut Parts, info: &RequestInfo, code: Option<&str>) {
     if info.nested {
-        parts.extensions.insert(Finished);
+        parts.extensions.insert(Finished {
+            #[cfg(feature = "metrics")]
+            code: code.map(Arc::from),
+        });
     }
+}
+
+/// The code an inner layer gave the response it finished.
+#[cfg(feature = "metrics")]
+pub(super) fn finished_code(res: &Response<Body>) -> Option<&str> {
+    res.extensions()
+        .get::<Finished>()
+        .and_then(|f| f.code.as_deref())
 }
 
 /// Finishes the inner service's response.
@@ -124,7 +140,7 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
             parts.headers.remove(CONNECTION);
         }
         log(&parts, &error, None, info);
-        mark_finished(&mut parts, info);
+        mark_finished(&mut parts, info, None);
         return Step::Done(Response::from_parts(parts, body));
     }
     // Text, or no type at all: rewritten. A small body is read first for its message;
@@ -364,7 +380,7 @@ fn render(
     };
     crate::response::set_reason_phrase(&mut parts.extensions, parts.status);
     log(&parts, error, Some(error.code()), info);
-    mark_finished(&mut parts, info);
+    mark_finished(&mut parts, info, Some(error.code()));
     Response::from_parts(parts, body)
 }
 
@@ -401,6 +417,17 @@ fn log(parts: &Parts, error: &ApiError, code: Option<&str>, info: &RequestInfo) 
             ($event:ident) => {
                 if info.id_in_span {
                     tracing::$event!(status, code, error = %detail, "{message}")
+                } else if let Some(trace_id) = info.trace_id {
+                    tracing::$event!(
+                        request_id = %request_id,
+                        trace_id = %trace_id,
+                        method = %method,
+                        path,
+                        status,
+                        code,
+                        error = %detail,
+                        "{message}",
+                    )
                 } else {
                     tracing::$event!(
                         request_id = %request_id,
@@ -424,13 +451,14 @@ fn log(parts: &Parts, error: &ApiError, code: Option<&str>, info: &RequestInfo) 
     }
     #[cfg(feature = "metrics")]
     if let Some(measure) = &info.measure {
-        measure.response(status, code.unwrap_or_default());
+        measure.set_code(code.unwrap_or_default());
     }
     if let Some(on_error) = &info.config.on_error {
         on_error(&ErrorEvent {
             status,
             code,
             request_id: &info.request_id,
+            trace_id: info.trace_id,
             method: &info.method,
             path,
         });

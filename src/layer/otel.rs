@@ -73,6 +73,6 @@ pub(crate) fn join(span: &Span, trace: &mut TraceContext, set_parent: bool) {
         TraceId::from_bytes(exported.trace_id().to_bytes()),
         SpanId::from_bytes(exported.span_id().to_bytes()),
     ) {
-        trace.set_ids(trace_id, span_id);
+        trace.set_ids(trace_id, span_id, exported.is_sampled());
     }
 }

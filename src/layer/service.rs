@@ -59,15 +59,13 @@ where
     }
 
     fn call(&mut self, mut req: Request<ReqBody>) -> Self::Future {
-        // The trace first: a generated request id may be its id. A nested layer
-        // takes the outer one's.
+        // The trace first: a generated request id may be its id. A layer inside
+        // another takes the context the outer one decided, whatever its own switch.
+        let outer_trace = req.extensions().get::<TraceContext>().cloned();
+        let decides_trace = outer_trace.is_none() && self.config.trace_context;
         #[cfg_attr(not(feature = "opentelemetry"), allow(unused_mut))]
-        let mut trace = self.config.trace_context.then(|| {
-            req.extensions()
-                .get::<TraceContext>()
-                .cloned()
-                .unwrap_or_else(|| TraceContext::from_headers(req.headers()))
-        });
+        let mut trace = outer_trace
+            .or_else(|| decides_trace.then(|| TraceContext::from_headers(req.headers())));
         // An outer `ApiErrorLayer` decided the id already: this layer is nested.
         let outer_id = req.extensions().get::<RequestId>().cloned();
         let nested = outer_id.is_some();
@@ -96,10 +94,8 @@ where
         // With OpenTelemetry, the span joins the incoming trace, and the ids are
         // those of the span it exports.
         #[cfg(feature = "opentelemetry")]
-        if let (Some(trace), Some(carrier)) = (trace.as_mut(), &carrier) {
-            if !nested {
-                super::otel::join(carrier, trace, self.config.span);
-            }
+        if let (Some(trace), Some(carrier), true) = (trace.as_mut(), &carrier, decides_trace) {
+            super::otel::join(carrier, trace, self.config.span);
         }
         let request_id = match outer_id {
             Some(id) => id,
@@ -116,11 +112,9 @@ where
         }
         let id_in_span = carrier.is_some();
         let trace_id = trace.as_ref().map(TraceContext::trace_id);
-        if let Some(mut trace) = trace {
-            if !nested {
-                trace.set_request_id(request_id.clone(), self.config.header_name.clone());
-                req.extensions_mut().insert(trace);
-            }
+        if let (Some(mut trace), true) = (trace, decides_trace) {
+            trace.set_request_id(request_id.clone(), self.config.header_name.clone());
+            req.extensions_mut().insert(trace);
         }
         let info = RequestInfo {
             request_id,
@@ -131,9 +125,7 @@ where
             version: req.version(),
             routed: req.extensions().get::<MatchedPath>().is_some(),
             #[cfg(feature = "metrics")]
-            measure: self.config.metrics.then(|| {
-                super::metrics::Measure::start(req.method(), req.extensions().get::<MatchedPath>())
-            }),
+            measure: super::metrics::Measure::start(&self.config, &mut req),
             nested,
             id_in_span,
             // A preflight's answer is `Cors`'s own, whole.

@@ -10,6 +10,23 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tower::Service;
 
+/// `body` without the `traceId` of an error (status >= 400), checked to be a W3C
+/// trace id when there.
+#[track_caller]
+pub(crate) fn without_trace_id(status: u16, mut body: Value) -> Value {
+    if status < 400 {
+        return body;
+    }
+    if let Some(trace_id) = body.as_object_mut().and_then(|o| o.remove("traceId")) {
+        let text = trace_id.as_str().unwrap_or_default();
+        assert!(
+            crate::oracle::is_trace_id(text),
+            "traceId {trace_id} is no trace id in {body}"
+        );
+    }
+    body
+}
+
 /// A running app on its own port, and a client for it.
 #[derive(Debug, Clone)]
 pub struct Server {
@@ -179,22 +196,14 @@ impl Res {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The body as JSON, but its `traceId`: fails when it is not JSON, or when
-    /// `traceId` is there and is not a W3C trace id. Every error of an app with trace
-    /// context on carries one, a different one each time; [`Res::whole_json`] keeps
-    /// it, for the tests of trace context.
+    /// The body as JSON, an error's `traceId` (status >= 400) checked to be a W3C
+    /// trace id and taken out, since it differs each time: fails when it is not
+    /// JSON. [`Res::whole_json`] keeps it; the tests of trace context use that, and
+    /// check that it is there.
     #[track_caller]
     #[must_use]
     pub fn json(&self) -> Value {
-        let mut body = self.whole_json();
-        if let Some(trace_id) = body.as_object_mut().and_then(|o| o.remove("traceId")) {
-            let text = trace_id.as_str().unwrap_or_default();
-            assert!(
-                crate::oracle::is_trace_id(text),
-                "traceId {trace_id} is no trace id"
-            );
-        }
-        body
+        without_trace_id(self.status, self.whole_json())
     }
 
     /// The whole body as JSON: fails when it is not.

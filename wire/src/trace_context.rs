@@ -225,12 +225,16 @@ impl TraceParent {
     }
 }
 
+/// Version `00`, whose only flag is `sampled`: the other bits, which a later
+/// version may define, are written as zero (§3.2.2.5).
 impl fmt::Display for TraceParent {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
             "00-{}-{}-{:02x}",
-            self.trace_id, self.parent_id, self.flags
+            self.trace_id,
+            self.parent_id,
+            self.flags & SAMPLED
         )
     }
 }
@@ -281,11 +285,21 @@ pub fn tracestate_from_lines<'a>(
     lines: impl IntoIterator<Item = &'a HeaderValue>,
 ) -> Option<HeaderValue> {
     let mut members: Vec<&[u8]> = Vec::new();
+    let mut total = 0;
     for line in lines {
+        // Far past what a list of 32 valid members can be: refused before any work
+        // that grows with it.
+        total += line.len();
+        if total > MAX_TRACESTATE_LEN {
+            return None;
+        }
         for member in line.as_bytes().split(|&b| b == b',') {
             let member = member.trim_ascii();
             if member.is_empty() {
                 continue;
+            }
+            if members.len() == 32 {
+                return None;
             }
             let eq = member.iter().position(|&b| b == b'=')?;
             let (key, value) = (&member[..eq], &member[eq + 1..]);
@@ -301,24 +315,29 @@ pub fn tracestate_from_lines<'a>(
             members.push(member);
         }
     }
-    if members.is_empty() || members.len() > 32 {
+    if members.is_empty() {
         return None;
     }
     HeaderValue::from_bytes(&members.join(&b","[..])).ok()
 }
 
-/// `key`: `simple-key` or `tenant-id@system-id` (§3.3.1.3.1).
+/// The longest `tracestate` read, all its lines together: 32 members of the longest
+/// key and value, with separators and whitespace, fit in well under this.
+const MAX_TRACESTATE_LEN: usize = 32 * (256 + 1 + 256 + 3);
+
+/// `key`: `simple-key` or `tenant-id@system-id` (§3.3.1.3.1): a simple key and a
+/// system id start with a lower-case letter, a tenant id may start with a digit.
 fn valid_key(key: &[u8]) -> bool {
-    let part = |s: &[u8], max: usize| {
+    let part = |s: &[u8], max: usize, digit_first: bool| {
         !s.is_empty()
             && s.len() <= max
-            && matches!(s[0], b'a'..=b'z' | b'0'..=b'9')
+            && (s[0].is_ascii_lowercase() || (digit_first && s[0].is_ascii_digit()))
             && s.iter()
                 .all(|&b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-' | b'*' | b'/'))
     };
     match key.iter().position(|&b| b == b'@') {
-        Some(at) => part(&key[..at], 241) && part(&key[at + 1..], 14),
-        None => part(key, 256),
+        Some(at) => part(&key[..at], 241, true) && part(&key[at + 1..], 14, false),
+        None => part(key, 256, false),
     }
 }
 

@@ -443,4 +443,51 @@ async fn every_error_names_its_trace_and_a_valid_traceparent_is_continued() {
         assert_ne!(trace, "4bf92f3577b34da6a3ce929d0e0e4736", "{headers:?}");
         assert!(traces.insert(trace));
     }
+
+    // Every kind of error the app sends says it: the handlers', the framework's
+    // and the layer's own.
+    let big = "x".repeat(70 * 1024);
+    let cases: Vec<(u16, reqwest::RequestBuilder)> = vec![
+        (400, s.req(Method::GET, "/api/users/abc")),
+        (401, s.req(Method::POST, "/api/users")),
+        (
+            403,
+            s.req(Method::GET, "/api/admin/stats")
+                .header("authorization", USER),
+        ),
+        (404, s.req(Method::GET, "/nowhere")),
+        (405, s.req(Method::DELETE, "/api/users")),
+        (
+            413,
+            s.req(Method::POST, "/api/users")
+                .header("authorization", USER)
+                .body(big),
+        ),
+        (
+            415,
+            s.req(Method::POST, "/api/users")
+                .header("authorization", USER)
+                .body("{}"),
+        ),
+        (
+            422,
+            s.req(Method::POST, "/api/users")
+                .header("authorization", USER)
+                .json(&json!({"name": "", "email": "x"})),
+        ),
+        (500, s.req(Method::GET, "/api/crash")),
+        (500, s.req(Method::GET, "/api/internal")),
+        (503, s.req(Method::GET, "/api/maintenance")),
+        (503, s.req(Method::GET, "/api/dependency")),
+    ];
+    for (status, req) in cases {
+        let res = send(req.header("traceparent", incoming)).await;
+        res.expect_error(status);
+        assert_eq!(
+            res.whole_json()["traceId"],
+            "4bf92f3577b34da6a3ce929d0e0e4736",
+            "{status}: {}",
+            res.text()
+        );
+    }
 }
