@@ -7,6 +7,10 @@
 //! - [`status`]: one row per HTTP error status ([`StatusInfo`]: its [`ErrorKind`],
 //!   reason phrase, default code and message, whether a retry may succeed);
 //! - [`RetryAfter`] and its RFC 9110 parser;
+//! - [`client`]: [`client::ErrorResponse`], any error response read into a typed
+//!   value (both formats, a proxy's HTML, an empty body), and with the feature
+//!   `reqwest`, from a `reqwest::Response`; [`retry`]: retries that honour
+//!   `Retry-After`;
 //! - [`trace_context`]: W3C Trace Context's `traceparent` and `tracestate`, parsed
 //!   as a receiver must and written for the next hop;
 //! - with the feature `utoipa`, [`openapi`]: the bodies' schemas and every
@@ -31,9 +35,11 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod body;
+pub mod client;
 #[cfg(feature = "utoipa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
 pub mod openapi;
+pub mod retry;
 mod retry_after;
 pub mod status;
 pub mod trace_context;

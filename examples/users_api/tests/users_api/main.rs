@@ -42,6 +42,9 @@ mod openapi;
 /// The main errors over HTTP/1.1 and HTTP/2 cleartext.
 mod http2;
 
+/// A reqwest client's typed errors and retries (`api_error_wire::client`, `retry`).
+mod client;
+
 use std::{
     collections::BTreeSet,
     net::SocketAddr,
