@@ -81,6 +81,7 @@
 //! | [`convert`] | the `From` conversions into `ApiError`, as a table |
 //! | [`trace_context`] | W3C Trace Context: `traceparent` read, `traceId` in the errors, `TraceContext` for the calls a handler makes |
 //! | `cors` (feature `cors`) | `Cors`: CORS whose error responses a browser's script can read, request id and `Retry-After` included |
+//! | `testing` (feature `testing`) | `Conformance`: probes your whole app and reports every response that breaks the crate's invariants |
 //! | `governor` (feature `tower-governor`) | tower_governor's rejections as `ApiError`s |
 //! | `validator`, `garde` (features of the same names) | `Valid<E>` extractors and conversions for the two validation crates |
 //! | `openapi` (feature `utoipa`) | `ApiErrorDocs`: every operation's error responses in a utoipa document, from the types that render them |
@@ -118,6 +119,9 @@ mod negotiate;
 mod render;
 pub mod request_id;
 mod response;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 pub mod trace_context;
 pub mod validate;
 #[cfg(feature = "validator")]
@@ -149,6 +153,7 @@ pub use crate::{
     feature = "cors",
     feature = "metrics",
     feature = "opentelemetry",
+    feature = "testing",
     feature = "utoipa",
     feature = "validator",
     feature = "garde",

@@ -14,7 +14,10 @@
 //! - at most [`RetryPolicy::with_max_attempts`] attempts in all (3 by default).
 //!
 //! The sleep is the caller's (`tokio::time::sleep`, or a recorder in a test), so
-//! this crate needs no runtime.
+//! this crate needs no runtime. With reqwest (feature `reqwest`), `send` is
+//! `|| async { ErrorResponse::check(client.get(&url).send().await?).await }`: its
+//! [`ClientError`](crate::client::ClientError) is [`Retryable`], and a transport
+//! error is returned without a retry.
 //!
 //! ```
 //! use std::{cell::RefCell, time::Duration};

@@ -45,6 +45,9 @@ mod http2;
 /// A reqwest client's typed errors and retries (`api_error_wire::client`, `retry`).
 mod client;
 
+/// The conformance kit (`axum_api_error::testing`) over the whole example.
+mod conformance;
+
 use std::{
     collections::BTreeSet,
     net::SocketAddr,

@@ -1,0 +1,36 @@
+//! The conformance kit (`axum_api_error::testing`) run on the example, in-process,
+//! with the routes of its own OpenAPI document.
+
+use axum::{body::Body, http::Request};
+use axum_api_error::testing::Conformance;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::{app, ADMIN};
+
+#[tokio::test]
+async fn the_example_keeps_every_invariant_the_kit_probes() {
+    let app = app::app_with(true, app::no_origins());
+    let res = app
+        .clone()
+        .oneshot(Request::get("/openapi.json").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let doc: Value = serde_json::from_slice(
+        &axum::body::to_bytes(res.into_body(), usize::MAX)
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let report = Conformance::new()
+        .routes_from_openapi(&doc)
+        .with_body_limit(app::USERS_BODY_LIMIT)
+        .with_credentials(ADMIN)
+        .with_secret("SECRET-DB-PASSWORD")
+        .with_secret("SECRET-PANIC-TEXT")
+        .check(app)
+        .await;
+    report.assert_ok();
+    // Every probe the document's operations call for was sent.
+    assert_eq!(report.probes(), 39, "{report}");
+}
