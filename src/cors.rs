@@ -113,7 +113,7 @@ use crate::{
         ACCEPT_POST, RATELIMIT, RATELIMIT_POLICY, X_RATELIMIT_LIMIT, X_RATELIMIT_REMAINING,
         X_RATELIMIT_RESET,
     },
-    layer::X_REQUEST_ID,
+    request_id::X_REQUEST_ID,
 };
 
 /// The response headers [`Cors`] exposes by default.

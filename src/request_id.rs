@@ -43,6 +43,9 @@ use http::{request::Parts, HeaderValue};
 
 use crate::error::ApiError;
 
+/// `X-Request-Id`, the default request id header (also `layer::X_REQUEST_ID`).
+pub const X_REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+
 /// The longest request id accepted from a client.
 pub const MAX_REQUEST_ID_LEN: usize = 128;
 

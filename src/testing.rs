@@ -57,15 +57,24 @@ use http::{
 use serde_json::Value;
 use tower::{Service, ServiceExt};
 
-use crate::{headers::ACCEPT_POST, layer::X_REQUEST_ID, request_id::RequestId};
+use crate::{
+    headers::ACCEPT_POST,
+    request_id::{RequestId, X_REQUEST_ID},
+};
 
-/// A route to probe: a method and a concrete path (`/users/1`).
+/// A route to probe: a method and a concrete path (`/users/1`). List every method
+/// a path has: a method missing from the list is sent as the one the path lacks
+/// (`TRACE` first, the least harmful).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Route {
     method: Method,
     path: String,
-    json: bool,
+    /// The JSON media type the route takes, when it takes one.
+    json: Option<String>,
+    /// Whether it takes `text/plain` too (no 415 is then expected for it).
+    text: bool,
     protected: bool,
+    expect: Option<u16>,
 }
 
 impl Route {
@@ -77,17 +86,28 @@ impl Route {
     #[must_use]
     pub fn new(method: &str, path: impl Into<String>) -> Self {
         Self {
-            method: Method::from_bytes(method.as_bytes()).expect("an HTTP method"),
+            method: Method::from_bytes(method.to_ascii_uppercase().as_bytes())
+                .expect("an HTTP method"),
             path: path.into(),
-            json: false,
+            json: None,
+            text: false,
             protected: false,
+            expect: None,
         }
     }
 
-    /// It takes a JSON body: the body probes are sent to it.
+    /// It takes a JSON body (`application/json`): the body probes are sent to it.
     #[must_use]
-    pub const fn json(mut self) -> Self {
-        self.json = true;
+    pub fn json(mut self) -> Self {
+        self.json = Some("application/json".to_owned());
+        self
+    }
+
+    /// Sends the route as it is, without a body, and expects `status`: for a route
+    /// whose failure is the point (`GET /crash`, a 500 whose body must not leak).
+    #[must_use]
+    pub const fn expecting(mut self, status: u16) -> Self {
+        self.expect = Some(status);
         self
     }
 
@@ -111,6 +131,7 @@ pub struct Conformance {
 
 /// What [`Conformance::check`] found.
 #[derive(Debug, Clone, Default)]
+#[must_use = "a report says nothing until it is read: call `assert_ok`"]
 pub struct Report {
     probes: usize,
     violations: Vec<Violation>,
@@ -118,6 +139,7 @@ pub struct Report {
 
 /// One response that broke an invariant.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Violation {
     /// The probe: `POST /users with malformed JSON`.
     pub probe: String,
@@ -140,18 +162,26 @@ impl Conformance {
     /// Probes every operation of an OpenAPI 3 document (as JSON, such as
     /// `serde_json::to_value(&ApiDoc::openapi())`).
     pub fn routes_from_openapi(mut self, doc: &Value) -> Self {
+        const OPERATIONS: [&str; 8] = [
+            "get", "put", "post", "delete", "options", "head", "patch", "trace",
+        ];
         let default_security = doc.get("security");
         let paths = doc.get("paths").and_then(Value::as_object);
         for (path, item) in paths.into_iter().flatten() {
-            let concrete = concrete_path(path);
             for (method, operation) in item.as_object().into_iter().flatten() {
+                if !OPERATIONS.contains(&method.as_str()) {
+                    continue;
+                }
                 let Ok(method) = Method::from_bytes(method.to_ascii_uppercase().as_bytes()) else {
                     continue;
                 };
-                let json = operation
+                let content = operation
                     .pointer("/requestBody/content")
-                    .and_then(Value::as_object)
-                    .is_some_and(|content| content.keys().any(|t| is_json(t)));
+                    .and_then(Value::as_object);
+                let types: Vec<&str> = content
+                    .into_iter()
+                    .flat_map(|c| c.keys().map(String::as_str))
+                    .collect();
                 let security = operation.get("security").or(default_security);
                 let protected = security.and_then(Value::as_array).is_some_and(|reqs| {
                     !reqs.is_empty()
@@ -161,9 +191,11 @@ impl Conformance {
                 });
                 self.routes.push(Route {
                     method,
-                    path: concrete.clone(),
-                    json,
+                    path: concrete_path(path, item, operation),
+                    json: types.iter().find(|t| is_json(t)).map(|t| (*t).to_owned()),
+                    text: types.iter().any(|t| t.starts_with("text/plain")),
                     protected,
+                    expect: None,
                 });
             }
         }
@@ -171,25 +203,34 @@ impl Conformance {
     }
 
     /// The largest body the JSON routes take: a `Content-Length` one byte over it
-    /// must get a 413.
+    /// must get a 413, before authentication, as when a `RequestBodyLimitLayer`
+    /// runs outside it (axum's `DefaultBodyLimit` alone applies only when a handler
+    /// reads the body, after an authentication extractor).
     pub const fn with_body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = Some(bytes);
         self
     }
 
-    /// The `Authorization` value the body probes send to protected routes.
+    /// The `Authorization` value the body probes send to protected routes (kept
+    /// out of `Debug`).
     ///
     /// # Panics
     ///
     /// When it is not a valid header value.
-    pub fn with_credentials(mut self, authorization: &str) -> Self {
-        self.credentials = Some(HeaderValue::from_str(authorization).expect("a header value"));
+    pub fn with_authorization(mut self, authorization: &str) -> Self {
+        let mut value = HeaderValue::from_str(authorization).expect("a header value");
+        value.set_sensitive(true);
+        self.credentials = Some(value);
         self
     }
 
-    /// A text no 5xx body may contain (a password of the test database, say).
+    /// A text no 5xx body may contain (a password of the test database, say),
+    /// looked for in the body and in its JSON strings; an empty one is ignored.
     pub fn with_secret(mut self, marker: impl Into<String>) -> Self {
-        self.secrets.push(marker.into());
+        let marker = marker.into();
+        if !marker.is_empty() {
+            self.secrets.push(marker);
+        }
         self
     }
 
@@ -205,7 +246,15 @@ impl Conformance {
         for probe in self.probes() {
             report.probes += 1;
             let name = probe.name.clone();
-            let res = match service.clone().oneshot(probe.request).await {
+            let request = match probe.request {
+                Ok(request) => request,
+                Err(problem) => {
+                    report.fail(&name, problem);
+                    continue;
+                }
+            };
+            let head = request.method() == Method::HEAD;
+            let res = match service.clone().oneshot(request).await {
                 Ok(res) => res,
                 Err(e) => {
                     report.fail(&name, format!("the service failed: {e:?}"));
@@ -220,7 +269,7 @@ impl Conformance {
                     continue;
                 }
             };
-            for problem in check(&probe.expect, &parts, &body, &self.secrets) {
+            for problem in check(&probe.expect, &parts, &body, &self.secrets, head) {
                 report.fail(&name, problem);
             }
         }
@@ -283,7 +332,16 @@ impl Conformance {
         }
         for route in &self.routes {
             let (method, path) = (&route.method, route.path.as_str());
-            if route.protected {
+            if let Some(status) = route.expect {
+                probes.push(Probe::new(
+                    &format!("{method} {path} as it is"),
+                    method.clone(),
+                    path,
+                    Expect::Status(status),
+                ));
+            }
+            // A preflight answers OPTIONS before any authentication.
+            if route.protected && *method != Method::OPTIONS {
                 probes.push(Probe::new(
                     &format!("{method} {path} without credentials"),
                     method.clone(),
@@ -291,13 +349,13 @@ impl Conformance {
                     Expect::Status(401),
                 ));
             }
-            if !route.json {
+            let Some(json_type) = &route.json else {
                 continue;
+            };
+            let mut bodies = vec![("malformed JSON", json_type.as_str(), "{]", 400)];
+            if !route.text {
+                bodies.push(("a text/plain body", "text/plain", "hello", 415));
             }
-            let bodies = [
-                ("malformed JSON", "application/json", "{]", 400),
-                ("a text/plain body", "text/plain", "hello", 415),
-            ];
             for (what, content_type, body, status) in bodies {
                 let mut send = |credentials: Option<&HeaderValue>, status: u16| {
                     let with = if credentials.is_some() {
@@ -318,7 +376,7 @@ impl Conformance {
                     }
                     probes.push(probe);
                 };
-                if route.protected {
+                if route.protected && *method != Method::OPTIONS {
                     send(None, 401);
                     if let Some(credentials) = &self.credentials {
                         send(Some(credentials), status);
@@ -335,9 +393,9 @@ impl Conformance {
                         path,
                         Expect::Status(413),
                     )
-                    .header(CONTENT_TYPE, "application/json")
-                    .header(CONTENT_LENGTH, (limit + 1).to_string())
-                    .body(" ".repeat(limit + 1)),
+                    .header(CONTENT_TYPE, json_type.as_str())
+                    .header(CONTENT_LENGTH, limit.saturating_add(1).to_string())
+                    .body(" ".repeat(limit.saturating_add(1))),
                 );
             }
         }
@@ -414,14 +472,21 @@ enum Expect {
 struct Probe {
     name: String,
     expect: Expect,
-    request: Request<Body>,
+    /// The request, or why there is none (a path that is not a URI).
+    request: Result<Request<Body>, String>,
 }
 
 impl Probe {
     fn new(name: &str, method: Method, path: &str, expect: Expect) -> Self {
-        let mut request = Request::new(Body::empty());
-        *request.method_mut() = method;
-        *request.uri_mut() = path.parse().unwrap_or_else(|_| http::Uri::from_static("/"));
+        let request = path
+            .parse::<http::Uri>()
+            .map(|uri| {
+                let mut request = Request::new(Body::empty());
+                *request.method_mut() = method;
+                *request.uri_mut() = uri;
+                request
+            })
+            .map_err(|_| format!("the path {path:?} is not a URI: no request sent"));
         Self {
             name: name.to_owned(),
             expect,
@@ -430,14 +495,16 @@ impl Probe {
     }
 
     fn header(mut self, name: http::HeaderName, value: impl TryInto<HeaderValue>) -> Self {
-        if let Ok(value) = value.try_into() {
-            self.request.headers_mut().insert(name, value);
+        if let (Ok(request), Ok(value)) = (&mut self.request, value.try_into()) {
+            request.headers_mut().insert(name, value);
         }
         self
     }
 
     fn body(mut self, body: impl Into<String>) -> Self {
-        *self.request.body_mut() = Body::from(body.into());
+        if let Ok(request) = &mut self.request {
+            *request.body_mut() = Body::from(body.into());
+        }
         self
     }
 }
@@ -448,6 +515,7 @@ fn check(
     parts: &http::response::Parts,
     body: &[u8],
     secrets: &[String],
+    head: bool,
 ) -> Vec<String> {
     let mut problems = Vec::new();
     let (Expect::Status(status) | Expect::Problem(status) | Expect::ReplacedId(status)) = *expect;
@@ -468,6 +536,7 @@ fn check(
     if parts.status.as_u16() < 400 {
         return problems;
     }
+    // A HEAD response has the headers of a GET's and no content (RFC 9110 §9.3.2).
     let content_type = parts
         .headers
         .get(CONTENT_TYPE)
@@ -481,7 +550,9 @@ fn check(
     if content_type != wanted {
         problems.push(format!("Content-Type {content_type:?}, not {wanted}"));
     }
-    match serde_json::from_slice::<Value>(body) {
+    let parsed = serde_json::from_slice::<Value>(body);
+    match &parsed {
+        _ if head => {}
         Ok(Value::Object(object)) => {
             let code = object
                 .get("code")
@@ -526,15 +597,21 @@ fn check(
         }
     }
     if parts.status.is_server_error() {
-        let text = String::from_utf8_lossy(body);
+        // The body as sent, and its JSON strings as a client reads them (a secret
+        // with a quote or a backslash is escaped in the former).
+        let mut text = String::from_utf8_lossy(body).into_owned();
+        if let Ok(value) = &parsed {
+            strings(value, &mut text);
+        }
         for secret in secrets {
             if text.contains(secret.as_str()) {
                 problems.push(format!("a 5xx body with the secret {secret:?}"));
             }
         }
-        if let Some(found) = LEAKS.iter().find(|leak| text.contains(*leak)) {
+        for leak in LEAKS.iter().filter(|leak| text.contains(*leak)) {
+            let shown: String = String::from_utf8_lossy(body).chars().take(200).collect();
             problems.push(format!(
-                "a 5xx body that looks like a leak ({found:?}): {text}"
+                "a 5xx body that looks like a leak ({leak:?}): {shown}"
             ));
         }
     }
@@ -544,21 +621,63 @@ fn check(
 /// What a 5xx body that leaks looks like: a panic, a source path, a type path.
 const LEAKS: [&str; 5] = ["panicked", ".rs:", "src/", "::", "RUST_BACKTRACE"];
 
-/// A path template's parameters (`{id}`) replaced by `1`.
-fn concrete_path(template: &str) -> String {
-    let mut out = String::with_capacity(template.len());
-    let mut in_param = false;
-    for c in template.chars() {
-        match c {
-            '{' => in_param = true,
-            '}' if in_param => {
-                in_param = false;
-                out.push('1');
-            }
-            _ if in_param => {}
-            _ => out.push(c),
+/// Every string in `value`, appended to `out`, a newline before each.
+fn strings(value: &Value, out: &mut String) {
+    match value {
+        Value::String(s) => {
+            out.push('\n');
+            out.push_str(s);
         }
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(members) => members.values().for_each(|v| strings(v, out)),
+        _ => {}
     }
+}
+
+/// A path template's parameters (`{id}`) replaced by a value of their schema: the
+/// parameter's `example` (or its schema's), a nil UUID for `format: uuid`, else `1`.
+fn concrete_path(template: &str, item: &Value, operation: &Value) -> String {
+    let parameters: Vec<&Value> = [item, operation]
+        .iter()
+        .filter_map(|v| v.get("parameters").and_then(Value::as_array))
+        .flatten()
+        .collect();
+    let value_of = |name: &str| -> String {
+        let param = parameters.iter().find(|p| {
+            p.get("in").and_then(Value::as_str) == Some("path")
+                && p.get("name").and_then(Value::as_str) == Some(name)
+        });
+        let example = param.and_then(|p| {
+            p.get("example")
+                .or_else(|| p.pointer("/schema/example"))
+                .map(|e| match e {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+        });
+        let uuid = param
+            .and_then(|p| p.pointer("/schema/format"))
+            .and_then(Value::as_str)
+            == Some("uuid");
+        example.unwrap_or_else(|| {
+            if uuid {
+                "00000000-0000-0000-0000-000000000000".to_owned()
+            } else {
+                "1".to_owned()
+            }
+        })
+    };
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            break;
+        };
+        out.push_str(&rest[..open]);
+        out.push_str(&value_of(&rest[open + 1..open + close]));
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
     out
 }
 

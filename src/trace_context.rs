@@ -131,7 +131,7 @@ impl TraceContext {
                     headers.get_all(TRACESTATE),
                 ),
                 request_id: RequestId::placeholder(),
-                request_id_header: crate::layer::X_REQUEST_ID,
+                request_id_header: crate::request_id::X_REQUEST_ID,
             },
             None => Self {
                 trace_id: random_trace_id(),
@@ -140,7 +140,7 @@ impl TraceContext {
                 sampled: true,
                 tracestate: None,
                 request_id: RequestId::placeholder(),
-                request_id_header: crate::layer::X_REQUEST_ID,
+                request_id_header: crate::request_id::X_REQUEST_ID,
             },
         }
     }

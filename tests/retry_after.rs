@@ -52,6 +52,9 @@ async fn a_valid_retry_after_is_kept_and_an_invalid_one_replaced() {
     };
     assert_eq!(rewritten("5").await, ("5".to_owned(), body(5)));
     assert_eq!(rewritten(" 7 ").await, ("7".to_owned(), body(7)));
+    // An HTTP-date is kept as it is; long past, the body says 0.
+    let date = "Sun, 06 Nov 1994 08:49:37 GMT";
+    assert_eq!(rewritten(date).await, (date.to_owned(), body(0)));
     for invalid in ["+5", "5.0", "-1", "1e3", "soon", ""] {
         assert_eq!(
             rewritten(invalid).await,

@@ -67,9 +67,16 @@ async fn an_app_without_it_is_reported_probe_by_probe() {
         .layer(axum::extract::DefaultBodyLimit::max(16));
     let report = kit()
         .route(Route::new("POST", "/leaky").json())
+        .route(Route::new("get", "/users/1").expecting(200))
         .with_secret("hunter2")
         .check(app)
         .await;
+    // A route sent as it is: a success passes (with no X-Request-Id, without the
+    // layer, reported).
+    assert_eq!(
+        problems(&report, "GET /users/1 as it is"),
+        ["no X-Request-Id"]
+    );
     assert!(!report.is_ok());
     assert_eq!(
         problems(&report, "GET an unknown route"),
@@ -90,6 +97,8 @@ async fn an_app_without_it_is_reported_probe_by_probe() {
             "no Cache-Control: no-store",
             "a 5xx body with the secret \"hunter2\"",
             "a 5xx body that looks like a leak (\"panicked\"): thread 'main' panicked at src/db.rs:7: password=hunter2",
+            "a 5xx body that looks like a leak (\".rs:\"): thread 'main' panicked at src/db.rs:7: password=hunter2",
+            "a 5xx body that looks like a leak (\"src/\"): thread 'main' panicked at src/db.rs:7: password=hunter2",
         ]
     );
     assert_eq!(

@@ -286,8 +286,7 @@ impl fmt::Debug for Config {
     }
 }
 
-/// `X-Request-Id`, the default request id header.
-pub const X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub use crate::request_id::X_REQUEST_ID;
 
 impl Default for ApiErrorLayer {
     fn default() -> Self {

@@ -57,25 +57,6 @@ pub struct ErrorResponse {
     error_body: bool,
 }
 
-/// The members the two formats define; any other is an extension.
-const KNOWN: [&str; 15] = [
-    "error",
-    "message",
-    "code",
-    "details",
-    "requestId",
-    "traceId",
-    "docs",
-    "retryAfter",
-    "debug",
-    "type",
-    "title",
-    "status",
-    "detail",
-    "instance",
-    "errors",
-];
-
 impl ErrorResponse {
     /// Reads an error response whose body was read whole.
     #[must_use]
@@ -96,47 +77,68 @@ impl ErrorResponse {
             Ok(Value::Object(object)) => Some(object),
             _ => None,
         };
-        let error_body = object
-            .as_ref()
-            .is_some_and(|o| o.contains_key("code") || o.contains_key("type"));
         let mut object = object.unwrap_or_default();
-        let take_str = |names: &[&str]| {
-            names.iter().find_map(|name| match object.get(*name) {
-                Some(Value::String(s)) => Some(s.clone()),
+        // A member is taken, and left out of the extensions, only when it has the
+        // type the formats give it.
+        let mut take_str = |name: &str| match object.get(name) {
+            Some(Value::String(_)) => object.remove(name).and_then(|v| match v {
+                Value::String(s) => Some(s),
                 _ => None,
-            })
+            }),
+            _ => None,
         };
-        let code = take_str(&["code"]);
-        let message = take_str(&["message", "detail"]);
-        let trace_id = take_str(&["traceId"]);
-        let docs = take_str(&["docs"])
-            .or_else(|| take_str(&["type"]).filter(|t| t != "about:blank" && !t.is_empty()));
-        let request_id = take_str(&["requestId"]).or_else(|| header_text("x-request-id"));
-        let details = ["details", "errors"]
-            .iter()
-            .find_map(|name| object.get(*name).and_then(Value::as_array))
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|item| serde_json::from_value::<FieldError>(item.clone()).ok())
-                    .collect()
-            })
-            .unwrap_or_default();
+        let code = take_str("code");
+        let detail = take_str("detail");
+        let title = take_str("title");
+        let message = take_str("message").or(detail).or(title);
+        let trace_id = take_str("traceId");
+        let docs_member = take_str("docs");
+        let type_ = take_str("type");
+        let body_id = take_str("requestId");
+        take_str("instance");
+        let problem = type_.is_some() || object.get("status").is_some_and(Value::is_u64);
+        let error_body = code.is_some() || problem;
+        let docs = docs_member.or_else(|| type_.filter(|t| t != "about:blank" && !t.is_empty()));
+        let request_id = body_id.or_else(|| header_text("x-request-id"));
+        let mut details = Vec::new();
+        for name in ["details", "errors"] {
+            let Some(Value::Array(items)) = object.get(name) else {
+                continue;
+            };
+            let parsed: Vec<FieldError> = items
+                .iter()
+                .filter_map(|item| serde_json::from_value::<FieldError>(item.clone()).ok())
+                .collect();
+            // A list of another shape (none of it field errors) is kept whole as an
+            // extension; in one of field errors, an entry that is not one is skipped.
+            if !parsed.is_empty() || items.is_empty() {
+                details = parsed;
+                object.remove(name);
+                break;
+            }
+        }
         // The header first: it is what HTTP defines; the body's member second.
+        let body_retry = object.get("retryAfter").and_then(Value::as_u64);
+        if body_retry.is_some() {
+            object.remove("retryAfter");
+        }
         let retry_after = headers
             .get(header::RETRY_AFTER)
             .and_then(RetryAfter::from_header_value)
-            .or_else(|| {
-                object
-                    .get("retryAfter")
-                    .and_then(Value::as_u64)
-                    .map(RetryAfter::secs)
-            });
+            .or_else(|| body_retry.map(RetryAfter::secs));
         let date = headers
             .get(header::DATE)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| httpdate::parse_http_date(v).ok());
-        object.retain(|name, _| !KNOWN.contains(&name.as_str()));
+        if object.get("status").is_some_and(Value::is_u64) {
+            object.remove("status");
+        }
+        if object.get("error").is_some_and(Value::is_string) {
+            object.remove("error");
+        }
+        if object.get("debug").is_some_and(Value::is_array) {
+            object.remove("debug");
+        }
         Self {
             status,
             code,
@@ -167,8 +169,8 @@ impl ErrorResponse {
             .unwrap_or_else(|| StatusInfo::of(self.status).code())
     }
 
-    /// The body's `message` (or the problem's `detail`), else the status's default
-    /// sentence.
+    /// The body's `message` (or the problem's `detail`, else its `title`), else the
+    /// status's default sentence.
     #[must_use]
     pub fn message(&self) -> &str {
         self.message
@@ -176,8 +178,9 @@ impl ErrorResponse {
             .unwrap_or_else(|| StatusInfo::of(self.status).message())
     }
 
-    /// The fields at fault (`details`, or the problem's `errors`); entries that are
-    /// not field errors are skipped.
+    /// The fields at fault (`details`, or the problem's `errors`); in a list of
+    /// field errors, an entry that is not one is skipped, and a list of another
+    /// shape stays in [`extensions`](Self::extensions).
     #[must_use]
     pub fn details(&self) -> &[FieldError] {
         &self.details
@@ -223,22 +226,25 @@ impl ErrorResponse {
     }
 
     /// Whether the same request may succeed later: 408, 429, 502, 503 and 504 (the
-    /// status table's rule), and any error that says `Retry-After`.
+    /// status table's rule), and a 413 that says `Retry-After` (RFC 9110 §15.5.14:
+    /// the condition is temporary).
     #[must_use]
     pub fn is_retryable(&self) -> bool {
-        let error = self.status.is_client_error() || self.status.is_server_error();
-        error && (StatusInfo::of(self.status).is_retryable() || self.retry_after.is_some())
+        StatusInfo::of(self.status).is_retryable()
+            || (self.status == StatusCode::PAYLOAD_TOO_LARGE && self.retry_after.is_some())
     }
 
     /// The members neither format defines (RFC 9457 extension members, or the
-    /// server's own), by name.
+    /// server's own), by name, and any defined one of another type than the formats
+    /// give it (a numeric `code`, `errors` that are not field errors).
     #[must_use]
     pub const fn extensions(&self) -> &Map<String, Value> {
         &self.extensions
     }
 
-    /// Whether the body was one of the two formats (a JSON object with a `code` or
-    /// a `type`), rather than a proxy's page or nothing.
+    /// Whether the body was one of the two formats (a JSON object with a string
+    /// `code`, or a problem: a `type` or a numeric `status`), rather than a
+    /// proxy's page or nothing.
     #[must_use]
     pub const fn has_error_body(&self) -> bool {
         self.error_body
@@ -273,10 +279,18 @@ impl ErrorResponse {
     /// # Errors
     ///
     /// reqwest's, when reading the body fails.
-    pub async fn from_reqwest(res: reqwest::Response) -> Result<Self, reqwest::Error> {
+    pub async fn from_reqwest(mut res: reqwest::Response) -> Result<Self, reqwest::Error> {
         let status = res.status();
         let headers = res.headers().clone();
-        let body = res.bytes().await?;
+        // At most MAX_BODY bytes are read: a hostile or broken server's endless body
+        // gives a value from the status and headers (the JSON does not parse).
+        let mut body = Vec::new();
+        while let Some(chunk) = res.chunk().await? {
+            body.extend_from_slice(&chunk);
+            if body.len() > MAX_BODY {
+                break;
+            }
+        }
         Ok(Self::from_parts(status, &headers, &body))
     }
 
@@ -297,6 +311,10 @@ impl ErrorResponse {
         }
     }
 }
+
+/// The most of an error body [`ErrorResponse::from_reqwest`] reads.
+#[cfg(feature = "reqwest")]
+const MAX_BODY: usize = 64 * 1024;
 
 /// A failed call (feature `reqwest`): the server's error, or no answer at all.
 #[cfg(feature = "reqwest")]
@@ -421,6 +439,25 @@ mod tests {
         let err = read(503, &[], "");
         assert_eq!(err.code(), "SERVICE_UNAVAILABLE");
         assert_eq!(err.retry_after(), None);
+        // Members of another type are kept as they came, not dropped.
+        let err = read(
+            502,
+            &[],
+            r#"{"code":7,"errors":[{"detail":"x","pointer":"/a"}]}"#,
+        );
+        assert_eq!(err.code(), "BAD_GATEWAY");
+        assert!(!err.has_error_body());
+        assert_eq!(err.extensions()["code"], 7);
+        assert_eq!(err.extensions()["errors"][0]["pointer"], "/a");
+        // A problem without `type` or `detail`: its `title` is the message.
+        let err = read(409, &[], r#"{"title":"Conflict here","status":409}"#);
+        assert!(err.has_error_body());
+        assert_eq!(err.message(), "Conflict here");
+        assert!(err.extensions().is_empty());
+        // Retry-After makes no 404 retryable; it makes a 413 retryable.
+        assert!(!read(404, &[("retry-after", "5")], "").is_retryable());
+        assert!(read(413, &[("retry-after", "5")], "").is_retryable());
+        assert!(!read(413, &[], "").is_retryable());
     }
 
     #[test]

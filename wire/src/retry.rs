@@ -8,8 +8,9 @@
 //!   `DELETE`) unless [`RetryPolicy::with_any_method`] says otherwise;
 //! - never before `Retry-After` (delay-seconds exactly as RFC 9110 defines it, an
 //!   HTTP-date against the response's `Date`): jitter is only ever added;
-//! - never longer than [`RetryPolicy::with_max_delay`] (30 s by default): a longer
-//!   `Retry-After` returns the error at once instead of blocking the caller;
+//! - never longer than [`RetryPolicy::with_max_delay`] (30 s by default), jitter
+//!   included: a longer `Retry-After` returns the error at once instead of
+//!   blocking the caller;
 //! - without `Retry-After`, after an exponential backoff (200 ms, 400 ms, ...);
 //! - at most [`RetryPolicy::with_max_attempts`] attempts in all (3 by default).
 //!
@@ -198,14 +199,18 @@ impl RetryPolicy {
                 return Err(error);
             };
             match self.decide(method, response, attempt) {
-                Decision::Retry(wait) => sleep(wait + self.jitter_sample()).await,
+                // Never past the cap, never before the server's wait.
+                Decision::Retry(wait) => {
+                    let jittered = wait.saturating_add(self.jitter_sample());
+                    sleep(jittered.min(self.max_delay).max(wait)).await;
+                }
                 _ => return Err(error),
             }
             attempt += 1;
         }
     }
 
-    /// A random extra wait in `0..=jitter`.
+    /// A random extra wait in `[0, jitter)`.
     fn jitter_sample(&self) -> Duration {
         if self.jitter.is_zero() {
             return Duration::ZERO;
@@ -305,7 +310,11 @@ mod tests {
             policy.decide(&get, &error(502, None), 2),
             Decision::Retry(Duration::from_millis(400))
         );
-        // A 413 that names a wait may be retried.
+        // A 413 that names a wait may be retried; a 404 that names one may not.
+        assert_eq!(
+            policy.decide(&get, &error(404, Some("5")), 1),
+            Decision::NotRetryable
+        );
         assert_eq!(
             policy.decide(&Method::PUT, &error(413, Some("5")), 1),
             Decision::Retry(Duration::from_secs(5))
@@ -318,10 +327,11 @@ mod tests {
     }
 
     #[test]
-    fn jitter_only_adds() {
+    fn jitter_only_adds_and_varies() {
         let policy = RetryPolicy::new().with_jitter(Duration::from_millis(100));
-        for _ in 0..1000 {
-            assert!(policy.jitter_sample() <= Duration::from_millis(100));
-        }
+        let samples: std::collections::BTreeSet<Duration> =
+            (0..1000).map(|_| policy.jitter_sample()).collect();
+        assert!(samples.iter().all(|s| *s < Duration::from_millis(100)));
+        assert!(samples.len() > 900, "{} distinct of 1000", samples.len());
     }
 }
