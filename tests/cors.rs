@@ -120,6 +120,20 @@ async fn inside(with_cors: bool) -> Server {
     serve_with_peer(service).await
 }
 
+/// `method path` with a token, from `origin` when there is one.
+fn with_token(
+    s: &Server,
+    method: Method,
+    path: &str,
+    origin: Option<&str>,
+) -> reqwest::RequestBuilder {
+    let req = s.req(method, path).header("authorization", "Bearer t");
+    match origin {
+        Some(origin) => req.header("origin", origin),
+        None => req,
+    }
+}
+
 /// The CORS headers of a response, and the names of its one `Vary` line, sorted.
 fn cors_headers(res: &Res) -> BTreeMap<String, String> {
     let mut map: BTreeMap<String, String> = res
@@ -144,7 +158,7 @@ fn expected(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
 /// Every kind of error, from `ORIGIN`: (name, response).
 async fn every_error(s: &Server) -> Vec<(&'static str, Res)> {
     let from = |method: Method, path: &str| s.req(method, path).header("origin", ORIGIN);
-    let token = |method: Method, path: &str| from(method, path).header("authorization", "Bearer t");
+    let token = |method: Method, path: &str| with_token(s, method, path, Some(ORIGIN));
     let mut all = vec![
         ("401", send(from(Method::GET, "/api/users")).await),
         ("404", send(token(Method::GET, "/api/nowhere")).await),
@@ -191,13 +205,9 @@ async fn in_the_recommended_order_every_error_is_readable_from_an_allowed_origin
 #[tokio::test]
 async fn the_body_and_the_headers_a_front_end_reads_on_a_422_and_a_429() {
     let s = recommended().await;
-    let res = send(
-        s.req(Method::POST, "/api/users")
-            .header("origin", ORIGIN)
-            .header("authorization", "Bearer t")
-            .json(&json!({"name": ""})),
-    )
-    .await;
+    let res =
+        send(with_token(&s, Method::POST, "/api/users", Some(ORIGIN)).json(&json!({"name": ""})))
+            .await;
     res.expect_error(422);
     assert_eq!(
         res.json(),
@@ -211,20 +221,11 @@ async fn the_body_and_the_headers_a_front_end_reads_on_a_422_and_a_429() {
     );
     // One request spent, BURST - 1 left: the next BURST - 1 pass, then a 429.
     for _ in 1..BURST {
-        send(
-            s.req(Method::GET, "/api/users")
-                .header("origin", ORIGIN)
-                .header("authorization", "Bearer t"),
-        )
-        .await
-        .expect(200);
+        send(with_token(&s, Method::GET, "/api/users", Some(ORIGIN)))
+            .await
+            .expect(200);
     }
-    let limited = send(
-        s.req(Method::GET, "/api/users")
-            .header("origin", ORIGIN)
-            .header("authorization", "Bearer t"),
-    )
-    .await;
+    let limited = send(with_token(&s, Method::GET, "/api/users", Some(ORIGIN))).await;
     limited.expect_error(429);
     assert_eq!(limited.header("x-ratelimit-remaining"), "0");
     assert_eq!(limited.header("access-control-allow-origin"), ORIGIN);
@@ -235,11 +236,12 @@ async fn the_body_and_the_headers_a_front_end_reads_on_a_422_and_a_429() {
 #[tokio::test]
 async fn another_origin_or_none_gets_vary_origin_and_nothing_to_read() {
     let s = recommended().await;
-    let other = send(
-        s.req(Method::GET, "/api/nowhere")
-            .header("origin", "http://127.0.0.1:9999")
-            .header("authorization", "Bearer t"),
-    )
+    let other = send(with_token(
+        &s,
+        Method::GET,
+        "/api/nowhere",
+        Some("http://127.0.0.1:9999"),
+    ))
     .await;
     other.expect_error(404);
     // tower-http names the exposed headers to every origin; without
@@ -249,19 +251,11 @@ async fn another_origin_or_none_gets_vary_origin_and_nothing_to_read() {
         ("vary", "accept, origin"),
     ]);
     assert_eq!(cors_headers(&other), unreadable);
-    let none = send(
-        s.req(Method::GET, "/api/nowhere")
-            .header("authorization", "Bearer t"),
-    )
-    .await;
+    let none = send(with_token(&s, Method::GET, "/api/nowhere", None)).await;
     none.expect_error(404);
     assert_eq!(cors_headers(&none), unreadable);
     // A success varies on Origin too.
-    let ok = send(
-        s.req(Method::GET, "/api/users")
-            .header("authorization", "Bearer t"),
-    )
-    .await;
+    let ok = send(with_token(&s, Method::GET, "/api/users", None)).await;
     ok.expect(200);
     assert_eq!(
         cors_headers(&ok),
@@ -312,10 +306,7 @@ async fn preflights_are_answered_before_authentication_and_never_rate_limited() 
     // The limit is whole: every request it allows still passes.
     for _ in 0..BURST {
         send(
-            s.req(Method::POST, "/api/users")
-                .header("origin", ORIGIN)
-                .header("authorization", "Bearer t")
-                .json(&json!({"name": "Ada"})),
+            with_token(&s, Method::POST, "/api/users", Some(ORIGIN)).json(&json!({"name": "Ada"})),
         )
         .await
         .expect(201);
@@ -362,12 +353,7 @@ async fn with_cors_and_cors_on_both_sides_name_origin_once() {
 #[tokio::test]
 async fn a_plain_options_gets_the_apps_405_with_the_cors_headers() {
     let s = recommended().await;
-    let res = send(
-        s.req(Method::OPTIONS, "/api/users")
-            .header("origin", ORIGIN)
-            .header("authorization", "Bearer t"),
-    )
-    .await;
+    let res = send(with_token(&s, Method::OPTIONS, "/api/users", Some(ORIGIN))).await;
     res.expect_error(405);
     assert_eq!(res.header("allow"), "POST,GET,HEAD");
     assert_eq!(
@@ -429,11 +415,12 @@ async fn any_origin_allows_every_origin_without_varying() {
         .layer(ApiErrorLayer::new())
         .service(routes());
     let s = serve_with_peer(service).await;
-    let res = send(
-        s.req(Method::GET, "/api/crash")
-            .header("origin", "https://anywhere.example")
-            .header("authorization", "Bearer t"),
-    )
+    let res = send(with_token(
+        &s,
+        Method::GET,
+        "/api/crash",
+        Some("https://anywhere.example"),
+    ))
     .await;
     res.expect_error(500);
     assert_eq!(

@@ -75,42 +75,36 @@ fn responses_are_counted_by_route_status_and_code_and_a_hang_up_as_aborted() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let mut totals = BTreeMap::new();
-    ::metrics::with_local_recorder(&recorder, || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                let s = serve_service(app().with_state(())).await;
-                s.get("/users/1").await.expect(200);
-                s.get("/users/1").await.expect(200);
-                s.get("/users/2").await.expect_error(404);
-                s.get("/users/x").await.expect_error(400);
-                s.get("/nowhere/7").await.expect_error(404);
-                s.get("/crash").await.expect_error(500);
-                let purge = Method::from_bytes(b"PURGE").unwrap();
-                send(s.req(purge, "/users/1")).await.expect_error(405);
-                // A client that hangs up while the handler works.
-                let addr = s.addr;
-                tokio::task::spawn_blocking(move || {
-                    let mut stream = TcpStream::connect(addr).unwrap();
-                    stream
-                        .write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n\r\n")
-                        .unwrap();
-                    std::thread::sleep(Duration::from_millis(200));
-                })
-                .await
+    on_runtime_with(&recorder, async {
+        let s = serve_service(app().with_state(())).await;
+        s.get("/users/1").await.expect(200);
+        s.get("/users/1").await.expect(200);
+        s.get("/users/2").await.expect_error(404);
+        s.get("/users/x").await.expect_error(400);
+        s.get("/nowhere/7").await.expect_error(404);
+        s.get("/crash").await.expect_error(500);
+        let purge = Method::from_bytes(b"PURGE").unwrap();
+        send(s.req(purge, "/users/1")).await.expect_error(405);
+        // A client that hangs up while the handler works.
+        let addr = s.addr;
+        tokio::task::spawn_blocking(move || {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream
+                .write_all(b"GET /slow HTTP/1.1\r\nhost: x\r\n\r\n")
                 .unwrap();
-                let deadline = Instant::now() + Duration::from_secs(10);
-                loop {
-                    read(&snapshotter, &mut totals);
-                    if totals.get(&aborted()).is_some_and(|&n| n > 0) {
-                        break;
-                    }
-                    assert!(Instant::now() < deadline, "no aborted request counted");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            });
+            std::thread::sleep(Duration::from_millis(200));
+        })
+        .await
+        .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            read(&snapshotter, &mut totals);
+            if totals.get(&aborted()).is_some_and(|&n| n > 0) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no aborted request counted");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     });
     let responses = |m: &str, route: &str, status: &str, code: &str| {
         format!(
@@ -148,6 +142,18 @@ fn responses_are_counted_by_route_status_and_code_and_a_hang_up_as_aborted() {
     assert_eq!(totals, expected);
 }
 
+/// Runs `test` on a current-thread runtime, so that the server's tasks record into
+/// `recorder` too.
+fn on_runtime_with<F: std::future::Future>(recorder: &DebuggingRecorder, test: F) -> F::Output {
+    ::metrics::with_local_recorder(recorder, || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(test)
+    })
+}
+
 fn aborted() -> String {
     format!("{}{{method=GET,route=/slow}}", names::ABORTED)
 }
@@ -157,21 +163,15 @@ fn with_two_layers_the_outer_one_counts_what_the_inner_one_rendered() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let mut totals = BTreeMap::new();
-    ::metrics::with_local_recorder(&recorder, || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async {
-                // Metrics on both: each response is counted once.
-                let app = Router::new()
-                    .route("/users/{id}", get(user))
-                    .layer(ApiErrorLayer::new().with_metrics(true))
-                    .layer(ApiErrorLayer::new().with_metrics(true));
-                let s = serve_service(app.with_state(())).await;
-                s.get("/users/1").await.expect(200);
-                s.get("/users/2").await.expect_error(404);
-            });
+    on_runtime_with(&recorder, async {
+        // Metrics on both: each response is counted once.
+        let app = Router::new()
+            .route("/users/{id}", get(user))
+            .layer(ApiErrorLayer::new().with_metrics(true))
+            .layer(ApiErrorLayer::new().with_metrics(true));
+        let s = serve_service(app.with_state(())).await;
+        s.get("/users/1").await.expect(200);
+        s.get("/users/2").await.expect_error(404);
     });
     read(&snapshotter, &mut totals);
     let expected: BTreeMap<String, u64> = [

@@ -69,6 +69,20 @@ fn attribute<'a>(span: &'a SpanData, key: &str) -> Option<&'a Value> {
         .map(|kv| &kv.value)
 }
 
+/// The exported span continues `INCOMING` and carries the response's request id.
+#[track_caller]
+fn assert_continues_incoming(span: &SpanData, res: &Res) {
+    assert_eq!(
+        span.span_context.trace_id(),
+        TraceId::from_hex(TRACE).unwrap()
+    );
+    assert_eq!(span.parent_span_id, SpanId::from_hex(PARENT).unwrap());
+    assert_eq!(
+        attribute(span, "request_id").map(Value::as_str).as_deref(),
+        Some(res.request_id().as_str())
+    );
+}
+
 fn the_request_span(spans: &[SpanData]) -> &SpanData {
     let requests: Vec<_> = spans.iter().filter(|s| s.name == "request").collect();
     assert_eq!(requests.len(), 1, "{spans:#?}");
@@ -105,17 +119,9 @@ fn the_exported_span_continues_the_incoming_trace_with_the_request_id() {
     let (res, spans) = exported(|| gone(Some(INCOMING), layer, false));
     res.expect_error(410);
     let span = the_request_span(&spans);
-    assert_eq!(
-        span.span_context.trace_id(),
-        TraceId::from_hex(TRACE).unwrap()
-    );
-    assert_eq!(span.parent_span_id, SpanId::from_hex(PARENT).unwrap());
+    assert_continues_incoming(span, &res);
     assert!(span.parent_span_is_remote);
     assert!(span.span_context.is_sampled());
-    assert_eq!(
-        attribute(span, "request_id").map(Value::as_str).as_deref(),
-        Some(res.request_id().as_str())
-    );
     assert_eq!(res.whole_json()["traceId"], TRACE);
 }
 
@@ -158,15 +164,7 @@ fn through_trace_layer_and_request_span_the_one_span_continues_the_trace() {
     let (res, spans) = exported(|| gone(Some(INCOMING), layer, true));
     res.expect_error(410);
     let span = the_request_span(&spans);
-    assert_eq!(
-        span.span_context.trace_id(),
-        TraceId::from_hex(TRACE).unwrap()
-    );
-    assert_eq!(span.parent_span_id, SpanId::from_hex(PARENT).unwrap());
-    assert_eq!(
-        attribute(span, "request_id").map(Value::as_str).as_deref(),
-        Some(res.request_id().as_str())
-    );
+    assert_continues_incoming(span, &res);
     assert_eq!(
         attribute(span, "trace_id").map(Value::as_str).as_deref(),
         Some(TRACE)

@@ -120,6 +120,16 @@ async fn get_with(s: &Server, path: &str, headers: &[(&str, &str)]) -> Res {
     send(req).await
 }
 
+/// What `/call` or `/call-through-layer` answered: this request's span id, and the
+/// headers the downstream server saw.
+#[track_caller]
+fn seen_downstream(res: &Res) -> (String, Value) {
+    res.expect(200);
+    let body = res.whole_json();
+    let span_id = body["spanId"].as_str().unwrap().to_owned();
+    (span_id, body["seen"].clone())
+}
+
 #[tokio::test]
 async fn a_valid_traceparent_joins_its_trace_to_the_error() {
     let s = start(on()).await;
@@ -181,12 +191,10 @@ async fn a_handlers_call_carries_the_request_id_the_trace_and_this_span_as_paren
         ],
     )
     .await;
-    res.expect(200);
-    let body = res.whole_json();
-    let span_id = body["spanId"].as_str().unwrap().to_owned();
+    let (span_id, seen) = seen_downstream(&res);
     assert_ne!(span_id, PARENT);
     assert_eq!(
-        body["seen"],
+        seen,
         json!({
             "x-request-id": "req-upstream-1",
             // The same trace and (unsampled) flag, this request's span as the parent.
@@ -210,11 +218,9 @@ async fn a_client_service_with_the_propagate_layer_sends_the_same() {
         ],
     )
     .await;
-    res.expect(200);
-    let body = res.whole_json();
-    let span_id = body["spanId"].as_str().unwrap().to_owned();
+    let (span_id, seen) = seen_downstream(&res);
     assert_eq!(
-        body["seen"],
+        seen,
         json!({
             "x-request-id": "req-upstream-2",
             "traceparent": format!("00-{TRACE}-{span_id}-01"),

@@ -417,20 +417,11 @@ fn log(parts: &Parts, error: &ApiError, code: Option<&str>, info: &RequestInfo) 
             ($event:ident) => {
                 if info.id_in_span {
                     tracing::$event!(status, code, error = %detail, "{message}")
-                } else if let Some(trace_id) = info.trace_id {
-                    tracing::$event!(
-                        request_id = %request_id,
-                        trace_id = %trace_id,
-                        method = %method,
-                        path,
-                        status,
-                        code,
-                        error = %detail,
-                        "{message}",
-                    )
                 } else {
                     tracing::$event!(
                         request_id = %request_id,
+                        // Recorded only with trace context on.
+                        trace_id = info.trace_id.map(tracing::field::display),
                         method = %method,
                         path,
                         status,
