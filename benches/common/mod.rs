@@ -1,30 +1,41 @@
 //! The apps the benchmarks compare, shared with `tests/allocations.rs`: each case
 //! is the same trivial handler behind a different stack.
 
+mod harness;
+
 use std::{
-    convert::Infallible,
     future::Future,
     pin::pin,
-    sync::{Arc, LazyLock},
-    task::{Context, Poll, Wake, Waker},
+    sync::Arc,
+    task::{Context, Poll, Waker},
 };
 
 use axum::{
     body::Body,
-    http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, Uri},
+    http::{HeaderValue, Method, Request, Response, StatusCode},
     routing::{get, post},
     Json, Router,
 };
 use axum_api_error::{layer::ApiErrorService, ApiError, ApiErrorLayer};
 use serde_json::{json, Value};
-use tower::{layer::util::Identity, Layer, Service};
+
+#[allow(unused_imports)] // Not every bench uses all of them.
+pub use self::harness::{call, collect, request, Headers};
+use tower::{layer::util::Identity, Layer};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
 };
 
-/// The routes every case shares.
+/// The routes every case shares, ready to serve.
 pub fn routes() -> Router {
+    // As `into_make_service` does: a `Router` used as a plain service without it
+    // converts its handlers again on every request.
+    stateless().with_state(())
+}
+
+/// The routes, before `with_state`: layers and fallbacks go on here.
+fn stateless() -> Router {
     Router::new()
         .route("/", get(|| async { "ok" }))
         .route("/json", post(|Json(v): Json<Value>| async move { Json(v) }))
@@ -59,23 +70,25 @@ async fn invalid_api_error() -> Result<(), ApiError> {
 /// very response the layer sends (a fresh request id in the header and the JSON
 /// body, `Cache-Control`, `Vary`). Nothing can make that response for less.
 pub fn hand_written_404_equivalent() -> Router {
-    routes().fallback(|| async {
-        let id = axum_api_error::RequestId::generate();
-        (
-            StatusCode::NOT_FOUND,
-            [
-                ("x-request-id", id.header_value().clone()),
-                ("cache-control", HeaderValue::from_static("no-store")),
-                ("vary", HeaderValue::from_static("accept")),
-            ],
-            Json(json!({
-                "error": "Not Found",
-                "message": "The requested resource was not found.",
-                "code": "ROUTE_NOT_FOUND",
-                "requestId": id.as_str(),
-            })),
-        )
-    })
+    stateless()
+        .fallback(|| async {
+            let id = axum_api_error::RequestId::generate();
+            (
+                StatusCode::NOT_FOUND,
+                [
+                    ("x-request-id", id.header_value().clone()),
+                    ("cache-control", HeaderValue::from_static("no-store")),
+                    ("vary", HeaderValue::from_static("accept")),
+                ],
+                Json(json!({
+                    "error": "Not Found",
+                    "message": "The requested resource was not found.",
+                    "code": "ROUTE_NOT_FOUND",
+                    "requestId": id.as_str(),
+                })),
+            )
+        })
+        .with_state(())
 }
 
 /// (a) axum alone.
@@ -85,14 +98,16 @@ pub fn bare() -> Router {
 
 /// (a') an identity layer through `Router::layer`: what axum's own re-wrapping costs.
 pub fn identity_router_layer() -> Router {
-    routes().layer(Identity::new())
+    stateless().layer(Identity::new()).with_state(())
 }
 
 /// (a'') a layer that does nothing but is not zero-sized, through `Router::layer`:
 /// axum clones a boxed copy of every layer on each request, which allocates unless
 /// the layer is zero-sized (as `Identity` is).
 pub fn sized_identity_router_layer() -> Router {
-    routes().layer(SizedIdentity(Arc::new(())))
+    stateless()
+        .layer(SizedIdentity(Arc::new(())))
+        .with_state(())
 }
 
 #[derive(Clone)]
@@ -108,7 +123,7 @@ impl<S> Layer<S> for SizedIdentity {
 
 /// (b) the layer through `Router::layer`.
 pub fn api_error_router_layer() -> Router {
-    routes().layer(ApiErrorLayer::new())
+    stateless().layer(ApiErrorLayer::new()).with_state(())
 }
 
 /// (b) the layer around the whole Router.
@@ -126,6 +141,7 @@ pub fn trace_context_around_router() -> ApiErrorService<Router> {
 /// A GET with a valid `traceparent`.
 pub fn traced_get_req(uri: &'static str) -> Request<Body> {
     request(
+        Headers::Typical,
         Method::GET,
         uri,
         Body::empty(),
@@ -139,49 +155,32 @@ pub fn traced_get_req(uri: &'static str) -> Request<Body> {
 /// (c) the tower-http stack a user would assemble instead: request ids and caught
 /// panics (and no error shape).
 pub fn tower_http_stack() -> Router {
-    routes()
+    stateless()
         .layer(CatchPanicLayer::new())
         .layer(PropagateRequestIdLayer::x_request_id())
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .with_state(())
 }
 
-/// A waker that does nothing: no case here ever waits.
-struct Noop;
-
-impl Wake for Noop {
-    fn wake(self: Arc<Self>) {}
-}
-
-static NOOP: LazyLock<Waker> = LazyLock::new(|| Waker::from(Arc::new(Noop)));
-
-/// One request through `svc`, polled once: every case here completes without
-/// waiting, so no runtime is needed and none is measured.
-pub fn call<S, B>(svc: &mut S, req: Request<Body>) -> Response<B>
-where
-    S: Service<Request<Body>, Response = Response<B>, Error = Infallible>,
-{
-    let future = pin!(svc.call(req));
-    poll_once(future)
-}
-
-fn poll_once<F: Future<Output = Result<T, Infallible>>, T>(future: std::pin::Pin<&mut F>) -> T {
-    match future.poll(&mut Context::from_waker(&NOOP)) {
-        Poll::Ready(Ok(value)) => value,
-        Poll::Ready(Err(never)) => match never {},
-        Poll::Pending => panic!("the benchmarked request did not complete in one poll"),
-    }
-}
-
-/// A GET with the headers a typical client sends. Its URI and header values are
-/// static, as hyper's are shared slices of its read buffer: cloning them costs no
-/// allocation, here as on a real connection.
+/// A GET with the headers a typical client sends (see [`Headers`]).
 pub fn get_req(uri: &'static str) -> Request<Body> {
-    request(Method::GET, uri, Body::empty(), &[])
+    get_with(Headers::Typical, uri)
+}
+
+/// A GET with `headers`.
+pub fn get_with(headers: Headers, uri: &'static str) -> Request<Body> {
+    request(headers, Method::GET, uri, Body::empty(), &[])
 }
 
 /// A POST of JSON that does not parse.
 pub fn bad_json_req() -> Request<Body> {
+    bad_json(Headers::Typical)
+}
+
+/// A POST of JSON that does not parse, with `headers` beside its `content-type`.
+pub fn bad_json(headers: Headers) -> Request<Body> {
     request(
+        headers,
         Method::POST,
         "/json",
         Body::from("{\"name\": tru"),
@@ -189,37 +188,60 @@ pub fn bad_json_req() -> Request<Body> {
     )
 }
 
-fn request(
-    method: Method,
-    uri: &'static str,
-    body: Body,
-    extra: &[(&'static str, &'static str)],
-) -> Request<Body> {
-    let mut req = Request::new(body);
-    *req.method_mut() = method;
-    *req.uri_mut() = Uri::from_static(uri);
-    let headers = req.headers_mut();
-    for (name, value) in [
-        ("host", "127.0.0.1:3000"),
-        ("user-agent", "bench/1.0"),
-        ("accept", "*/*"),
-    ]
-    .iter()
-    .chain(extra)
-    {
-        headers.insert(
-            HeaderName::from_static(name),
-            HeaderValue::from_static(value),
-        );
-    }
-    req
-}
-
 /// The whole body of a response whose body is ready at once.
 pub fn read_body(res: Response<Body>) -> axum::body::Bytes {
     let future = pin!(axum::body::to_bytes(res.into_body(), usize::MAX));
-    match future.poll(&mut Context::from_waker(&NOOP)) {
+    match future.poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(Ok(bytes)) => bytes,
         _ => panic!("the body was not ready at once"),
     }
+}
+
+/// (b) without its own span (`with_request_span(false)`): what the span costs, with
+/// a subscriber that would record it.
+pub fn no_span_around_router() -> ApiErrorService<Router> {
+    ApiErrorLayer::new()
+        .with_request_span(false)
+        .layer(routes())
+}
+
+/// (b) with CORS for one origin, in the recommended order: `Cors` outside the layer.
+#[cfg(feature = "cors")]
+pub fn cors_outside_around_router() -> axum_api_error::cors::CorsService<ApiErrorService<Router>> {
+    cors().layer(api_error_around_router())
+}
+
+/// (b) with CORS for one origin the other way: `Cors` inside the layer, which fills
+/// the CORS headers of what it makes itself (`with_cors`).
+#[cfg(feature = "cors")]
+pub fn cors_inside_around_router() -> ApiErrorService<axum_api_error::cors::CorsService<Router>> {
+    ApiErrorLayer::new()
+        .with_cors(cors())
+        .layer(cors().layer(routes()))
+}
+
+#[cfg(feature = "cors")]
+fn cors() -> axum_api_error::cors::Cors {
+    axum_api_error::cors::Cors::exact_origins(["https://app.example.com"]).expect("a valid origin")
+}
+
+/// A GET from the origin the CORS cases allow.
+pub fn cross_origin_get(headers: Headers, uri: &'static str) -> Request<Body> {
+    request(
+        headers,
+        Method::GET,
+        uri,
+        Body::empty(),
+        &[("origin", "https://app.example.com")],
+    )
+}
+
+/// A `tracing` fmt subscriber at INFO, writing into nothing (the formatting is
+/// counted, the write is not), as production runs with one.
+pub fn install_subscriber() {
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(std::io::sink)
+        .init();
 }
