@@ -23,9 +23,20 @@ for line in sys.stdin:
         print(msg["executable"])
 ' "$1"
 }
-default_bin=$(cargo bench --bench instructions --no-run --message-format=json 2>/dev/null | executable instructions)
-cors_bin=$(cargo bench --bench instructions --no-run --features cors --message-format=json 2>/dev/null | executable instructions)
-rival_bin=$(cargo build --release -p rival-bench --message-format=json 2>/dev/null | executable rival)
+# Cargo names a bench's executable the same whatever its features: each build is
+# copied away before the next one replaces it. DEFAULT_BIN, CORS_BIN and RIVAL_BIN
+# name binaries built before (a baseline's) instead.
+bins=target/instructions-bins
+mkdir -p "$bins"
+build() { # NAME CARGO-ARGS...: builds, copies the executable to $bins/NAME
+  local name=$1 target=$2
+  shift 2
+  cp "$(cargo "$@" --message-format=json 2>/dev/null | executable "$target")" "$bins/$name"
+  echo "$bins/$name"
+}
+default_bin=${DEFAULT_BIN:-$(build default instructions bench --bench instructions --no-run)}
+cors_bin=${CORS_BIN:-$(build cors instructions bench --bench instructions --no-run --features cors)}
+rival_bin=${RIVAL_BIN:-$(build rival rival build --release -p rival-bench)}
 
 n=${N:-2000}
 read -r -a flags <<<"${FLAGS:-}"

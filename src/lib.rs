@@ -119,6 +119,7 @@ mod negotiate;
 mod render;
 pub mod request_id;
 mod response;
+mod shared_buf;
 #[cfg(feature = "testing")]
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;

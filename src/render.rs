@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use bytes::{BufMut, Bytes, BytesMut};
+use bytes::Bytes;
 
 use crate::{
     error::{ApiError, Chain},
@@ -42,9 +42,10 @@ impl Default for RenderContext<'_> {
     }
 }
 
-/// Serialises `error` in the chosen format into one buffer: borrowed strings, no
-/// intermediate `serde_json::Value`, and one allocation for the output in the common
-/// case. `expose` is the development switch: with it, a 5xx's source chain is sent
+/// Serialises `error` in the chosen format: borrowed strings, no intermediate
+/// `serde_json::Value`, the wire crate's writer (serde_json's bytes, without its
+/// per-byte scan of strings), into the thread's shared buffer (no allocation of its
+/// own in the common case). `expose` is the development switch: with it, a 5xx's source chain is sent
 /// in `debug`.
 pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> Bytes {
     let status = error.status();
@@ -58,8 +59,9 @@ pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> 
     let debug = (expose && status.is_server_error())
         .then(|| Chain(error).sources().map(|e| e.to_string()).collect());
     let details = Cow::Borrowed(error.details());
-    let mut buf = BytesMut::with_capacity(256).writer();
-    let written = match cx.format {
+    // The room a body of this many fields usually takes: a longer one still fits.
+    let room = 256 + 96 * details.len();
+    crate::shared_buf::cut(room, |buf| match cx.format {
         ErrorFormat::Problem => {
             let mut body = ProblemDetails::new(status, error.message(), code);
             if let Some(docs) = docs {
@@ -71,7 +73,7 @@ pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> 
             body.errors = details;
             body.retry_after = retry_after;
             body.debug = debug;
-            serde_json::to_writer(&mut buf, &body)
+            body.write_json(buf);
         }
         _ => {
             let mut body = ErrorBody::new(status, error.message(), code);
@@ -81,10 +83,7 @@ pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> 
             body.docs = docs;
             body.retry_after = retry_after;
             body.debug = debug;
-            serde_json::to_writer(&mut buf, &body)
+            body.write_json(buf);
         }
-    };
-    // Serialising strings and integers into memory cannot fail.
-    debug_assert!(written.is_ok());
-    buf.into_inner().freeze()
+    })
 }

@@ -38,7 +38,7 @@ use std::{
 };
 
 use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{request::Parts, HeaderValue};
 
 use crate::error::ApiError;
@@ -80,17 +80,21 @@ impl RequestId {
     /// The random bits come from a per-thread generator seeded once from the
     /// operating system (through std's `RandomState`), so ids are unique across
     /// threads and processes without a system call per request.
+    ///
+    /// Ids are made 64 at a time into one buffer per thread, and each is a piece of
+    /// it (no allocation per id): the buffer is freed when the last of its ids is
+    /// dropped. To keep an id long after its response, keep `id.to_string()`.
     #[must_use]
     pub fn generate() -> Self {
-        let bytes = random_u128().to_le_bytes();
-        let uuid = uuid::Builder::from_random_bytes(bytes).into_uuid();
-        let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
-        uuid.hyphenated().encode_lower(&mut buf);
-        // One allocation, and clones of it (the response header, the extension)
-        // only count references.
-        let value = HeaderValue::from_maybe_shared(Bytes::from_owner(buf));
+        let piece = IDS.with(|ids| {
+            let mut ids = ids.borrow_mut();
+            if ids.is_empty() {
+                *ids = uuid_batch();
+            }
+            ids.split_to(UUID_LEN)
+        });
         // A hyphenated UUID is always a valid header value.
-        Self(value.unwrap_or(HeaderValue::from_static("unknown")))
+        Self(HeaderValue::from_maybe_shared(piece).unwrap_or(HeaderValue::from_static("unknown")))
     }
 
     /// The trace's id as a request id (32 hex digits), for
@@ -153,6 +157,59 @@ pub(crate) fn is_valid(id: &[u8]) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b':' | b'-'))
 }
 
+/// The length of a hyphenated UUID.
+const UUID_LEN: usize = 36;
+
+/// How many ids [`RequestId::generate`] makes at once.
+const BATCH: usize = 64;
+
+thread_local! {
+    /// The ids made and not yet handed out, one after the other.
+    static IDS: RefCell<Bytes> = const { RefCell::new(Bytes::new()) };
+}
+
+/// [`BATCH`] fresh UUIDs v4, hyphenated, one after the other.
+fn uuid_batch() -> Bytes {
+    let mut batch = BytesMut::with_capacity(BATCH * UUID_LEN);
+    for _ in 0..BATCH {
+        batch.extend_from_slice(&hyphenated(uuid_v4(random_u128())));
+    }
+    batch.freeze()
+}
+
+/// A UUID v4 (RFC 9562 §5.4) from 128 random bits: the version nibble set to 4 and
+/// the variant bits to `10`.
+const fn uuid_v4(random: u128) -> u128 {
+    (random & !(0xf << 76) & !(0x3 << 62)) | (0x4 << 76) | (0x2 << 62)
+}
+
+/// `uuid` as RFC 9562 writes it, lower-case (`8-4-4-4-12` hex digits).
+fn hyphenated(uuid: u128) -> [u8; UUID_LEN] {
+    let high = hex16((uuid >> 64) as u64);
+    let low = hex16(uuid as u64);
+    let mut out = [b'-'; UUID_LEN];
+    out[..8].copy_from_slice(&high[..8]);
+    out[9..13].copy_from_slice(&high[8..12]);
+    out[14..18].copy_from_slice(&high[12..]);
+    out[19..23].copy_from_slice(&low[..4]);
+    out[24..].copy_from_slice(&low[4..]);
+    out
+}
+
+/// The 16 lower-case hex digits of `x`, most significant first, a whole word at a
+/// time: each nibble is spread into a byte of its own, then made a digit.
+fn hex16(x: u64) -> [u8; 16] {
+    const ONES: u128 = u128::MAX / 0xff;
+    let mut v = u128::from(x);
+    v = (v | (v << 32)) & 0x0000_0000_ffff_ffff_0000_0000_ffff_ffff;
+    v = (v | (v << 16)) & 0x0000_ffff_0000_ffff_0000_ffff_0000_ffff;
+    v = (v | (v << 8)) & 0x00ff_00ff_00ff_00ff_00ff_00ff_00ff_00ff;
+    v = (v | (v << 4)) & (ONES * 0x0f);
+    // Each byte n (0 to 15) becomes '0' + n, and 'a' - '0' - 10 more where n > 9.
+    let over_nine = ((v + ONES * 6) >> 4) & ONES;
+    (v + ONES * u128::from(b'0') + over_nine * u128::from(b'a' - b'0' - 10)).to_be_bytes()
+}
+
 thread_local! {
     static RNG: RefCell<fastrand::Rng> = RefCell::new(fastrand::Rng::with_seed(os_seed()));
 }
@@ -190,6 +247,22 @@ mod tests {
             let uuid = uuid::Uuid::try_parse(id).unwrap();
             assert_eq!(uuid.get_version_num(), 4);
             assert!(is_valid(id.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn hyphenated_as_the_uuid_crate_writes_it() {
+        let mut rng = fastrand::Rng::with_seed(17);
+        for random in [0, u128::MAX, 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210]
+            .into_iter()
+            .chain(std::iter::repeat_with(|| rng.u128(..)).take(10_000))
+        {
+            let ours = hyphenated(uuid_v4(random));
+            let theirs = uuid::Builder::from_random_bytes(random.to_be_bytes()).into_uuid();
+            assert_eq!(
+                std::str::from_utf8(&ours).unwrap(),
+                theirs.hyphenated().to_string()
+            );
         }
     }
 

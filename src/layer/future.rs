@@ -111,12 +111,14 @@ where
             };
             match step {
                 Step::Done(mut res) => {
-                    let info = take(this.info);
+                    let info = info(this.info);
                     info.fill_cors(res.headers_mut());
                     #[cfg(feature = "metrics")]
                     if let Some(measure) = &info.measure {
                         measure.done(res.status(), super::normalise::finished_code(&res));
                     }
+                    // Dropped where it is, not moved out first.
+                    *this.info = None;
                     return Poll::Ready(Ok(res));
                 }
                 Step::Read(parts, body) => this.state.set(State::Reading {
@@ -155,8 +157,4 @@ fn read_text(
 
 fn info(info: &Option<RequestInfo>) -> &RequestInfo {
     info.as_ref().expect("future polled after completion")
-}
-
-fn take(info: &mut Option<RequestInfo>) -> RequestInfo {
-    info.take().expect("future polled after completion")
 }

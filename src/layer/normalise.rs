@@ -1,7 +1,11 @@
 //! The layer's non-generic work, compiled once: finishing a response, turning
 //! someone else's error into the error shape, rendering, logging.
 
-use std::{any::Any, fmt, sync::Arc};
+use std::{
+    any::Any,
+    fmt,
+    sync::{Arc, LazyLock},
+};
 
 use axum_core::body::Body;
 use http::{
@@ -11,7 +15,8 @@ use http::{
         LAST_MODIFIED, RETRY_AFTER, TRANSFER_ENCODING,
     },
     response::Parts,
-    HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Uri, Version,
+    uri::PathAndQuery,
+    Extensions, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Version,
 };
 use http_body::Body as _;
 use tracing::Level;
@@ -37,7 +42,9 @@ pub(crate) struct RequestInfo {
     pub(crate) trace_id: Option<crate::trace_context::TraceId>,
     pub(crate) accept: Option<HeaderValue>,
     pub(crate) method: Method,
-    pub(crate) uri: Uri,
+    /// The request's path (with its query): the rest of its URI is not needed, and
+    /// is not copied.
+    pub(crate) path: Option<PathAndQuery>,
     /// HTTP/2 and later have no connection-specific headers (RFC 9113 §8.2.2).
     pub(crate) version: Version,
     /// Whether axum had matched a route before the layer ran (`Router::layer`):
@@ -63,6 +70,11 @@ pub(crate) struct RequestInfo {
 }
 
 impl RequestInfo {
+    /// The request's path, as `Uri::path` gives it.
+    pub(crate) fn path(&self) -> &str {
+        self.path.as_ref().map_or("", PathAndQuery::path)
+    }
+
     /// Gives the response the CORS headers it lacks, if the layer has a CORS
     /// configuration ([`ApiErrorLayer::with_cors`](super::ApiErrorLayer::with_cors)).
     #[cfg(feature = "cors")]
@@ -97,9 +109,9 @@ struct Finished {
 /// Marks the response for an outer layer, if there is one (an extension costs
 /// allocations: none is added otherwise).
 #[cfg_attr(not(feature = "metrics"), allow(unused_variables))]
-fn mark_finished(parts: &mut Parts, info: &RequestInfo, code: Option<&str>) {
+fn mark_finished(extensions: &mut Extensions, info: &RequestInfo, code: Option<&str>) {
     if info.nested {
-        parts.extensions.insert(Finished {
+        extensions.insert(Finished {
             #[cfg(feature = "metrics")]
             code: code.map(Arc::from),
         });
@@ -133,15 +145,14 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
     if !res.headers().get(CONTENT_TYPE).is_none_or(is_text_plain) {
         // A body the app chose itself (JSON, HTML): left alone, but given the headers
         // every error carries, and logged.
-        let (mut parts, body) = res.into_parts();
-        let error = ApiError::from_status(parts.status);
-        fill_headers(&mut parts.headers, &error, info);
+        let error = of_status(res.status());
+        fill_headers(res.headers_mut(), error, info);
         if info.version >= Version::HTTP_2 {
-            parts.headers.remove(CONNECTION);
+            res.headers_mut().remove(CONNECTION);
         }
-        log(&parts, &error, None, info);
-        mark_finished(&mut parts, info, None);
-        return Step::Done(Response::from_parts(parts, body));
+        log(res.status(), error, None, info);
+        mark_finished(res.extensions_mut(), info, None);
+        return Step::Done(res);
     }
     // Text, or no type at all: rewritten. A small body is read first for its message;
     // a large or unbounded one is dropped unread, since it may be a 5xx's stack trace.
@@ -180,9 +191,17 @@ pub(super) fn finish_text(
         .and_then(|t| std::str::from_utf8(t).ok())
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    // The headers that described the replaced body describe it no more.
-    for name in REPRESENTATION_HEADERS {
-        parts.headers.remove(name);
+    // The headers that described the replaced body describe it no more. A response
+    // of someone else's error has few headers: they are scanned once, rather than
+    // each of these looked up.
+    if parts
+        .headers
+        .keys()
+        .any(|name| REPRESENTATION_HEADERS.contains(name))
+    {
+        for name in REPRESENTATION_HEADERS {
+            parts.headers.remove(name);
+        }
     }
     // tower_governor's own 429: its floored wait, one second short, is replaced.
     if let Some(wait) = text.and_then(|t| governor_wait(parts.status, t)) {
@@ -194,6 +213,14 @@ pub(super) fn finish_text(
             parts.headers.remove(name);
         }
         return render(parts, &error, info, true);
+    }
+    // The router's own 404, the error the layer makes most: one made once.
+    if parts.status == StatusCode::NOT_FOUND
+        && !info.routed
+        && text.is_none()
+        && !parts.headers.contains_key(RETRY_AFTER)
+    {
+        return render(parts, route_not_found(), info, true);
     }
     let mut error = classify(parts.status, text, info);
     // A 400 of axum's that was a body timeout is a 408.
@@ -256,6 +283,31 @@ struct Panic(String);
 struct Replaced {
     by: &'static str,
     text: String,
+}
+
+/// The router's own 404: `ROUTE_NOT_FOUND`. Made once and only read.
+fn route_not_found() -> &'static ApiError {
+    static ERROR: LazyLock<ApiError> =
+        LazyLock::new(|| ApiError::not_found().with_known_code("ROUTE_NOT_FOUND"));
+    &ERROR
+}
+
+/// [`ApiError::from_status`] of each error status (400 to 599), made once on first
+/// use and only read: what the layer knows of a body the app chose itself.
+fn of_status(status: StatusCode) -> &'static ApiError {
+    static ERRORS: LazyLock<Vec<ApiError>> = LazyLock::new(|| {
+        (400..600)
+            .filter_map(|code| StatusCode::from_u16(code).ok())
+            .map(ApiError::from_status)
+            .collect()
+    });
+    static OTHER: LazyLock<ApiError> =
+        LazyLock::new(|| ApiError::from_status(StatusCode::INTERNAL_SERVER_ERROR));
+    status
+        .as_u16()
+        .checked_sub(400)
+        .and_then(|i| ERRORS.get(usize::from(i)))
+        .unwrap_or(&OTHER)
 }
 
 /// The error for a response without one: a stable code per kind of failure, from
@@ -337,19 +389,19 @@ fn render(
     let cx = RenderContext {
         request_id: Some(info.request_id.as_str()),
         trace_id: info.trace_id.as_ref().map(|id| id.encode(&mut trace_buf)),
-        instance: Some(info.uri.path()),
+        instance: Some(info.path()),
         docs_base: config.docs_base.as_deref(),
         format,
         retry_after: config.defaults.retry_after,
     };
     let bytes = error.render_with(&cx, config.debug_details);
     if fill_only {
-        fill_headers(&mut parts.headers, error, info);
         // The body is the layer's and carries this request's id: whatever cache
         // policy the replaced body had, this one must not be stored.
         parts
             .headers
             .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        fill_headers(&mut parts.headers, error, info);
     } else {
         error.write_headers(&mut parts.headers, &config.defaults);
     }
@@ -372,16 +424,23 @@ fn render(
     // HEAD gets with no content (RFC 9110 §9.3.2: the headers of a GET).
     parts
         .headers
-        .insert(CONTENT_LENGTH, HeaderValue::from(bytes.len()));
+        .insert(CONTENT_LENGTH, content_length(bytes.len()));
     let body = if info.method == Method::HEAD {
         Body::empty()
     } else {
         Body::from(bytes)
     };
     crate::response::set_reason_phrase(&mut parts.extensions, parts.status);
-    log(&parts, error, Some(error.code()), info);
-    mark_finished(&mut parts, info, Some(error.code()));
+    log(parts.status, error, Some(error.code()), info);
+    mark_finished(&mut parts.extensions, info, Some(error.code()));
     Response::from_parts(parts, body)
+}
+
+/// A `Content-Length` value, cut from the thread's shared buffer (`HeaderValue`'s
+/// own `From<usize>` allocates).
+fn content_length(len: usize) -> HeaderValue {
+    HeaderValue::from_maybe_shared(crate::shared_buf::decimal(len as u64))
+        .unwrap_or_else(|_| HeaderValue::from(len))
 }
 
 /// Adds the headers `error` requires, and those every error carries, where the
@@ -399,10 +458,9 @@ fn fill_headers(headers: &mut HeaderMap, error: &ApiError, info: &RequestInfo) {
 
 /// One log line per error response (at the level the layer sets for its class,
 /// or none), and the `on_error` callback.
-fn log(parts: &Parts, error: &ApiError, code: Option<&str>, info: &RequestInfo) {
-    let status = parts.status;
+fn log(status: StatusCode, error: &ApiError, code: Option<&str>, info: &RequestInfo) {
     let detail = Detail(error);
-    let path = info.uri.path();
+    let path = info.path();
     let (level, message) = if status.is_server_error() {
         (info.config.server_error_log, "request failed")
     } else {

@@ -1,12 +1,15 @@
 use std::{
     panic::{catch_unwind, AssertUnwindSafe},
-    sync::Arc,
+    sync::{Arc, LazyLock},
     task::{Context, Poll},
 };
 
 use axum::extract::MatchedPath;
 use bytes::Bytes;
-use http::{header::ACCEPT, Request, Response};
+use http::{
+    header::{Entry, ACCEPT},
+    Extensions, Request, Response,
+};
 use tower_service::Service;
 
 use super::{future::ResponseFuture, normalise::RequestInfo, Config};
@@ -97,6 +100,8 @@ where
         if let (Some(trace), Some(carrier), true) = (trace.as_mut(), &carrier, decides_trace) {
             super::otel::join(carrier, trace, self.config.span);
         }
+        // Before the id goes in, while a fresh request's extensions are still empty.
+        let routed = req.extensions().get::<MatchedPath>().is_some();
         let request_id = match outer_id {
             Some(id) => id,
             None => take_request_id(&mut req, &self.config, trace.as_ref()),
@@ -121,9 +126,9 @@ where
             trace_id,
             accept: req.headers().get(ACCEPT).cloned(),
             method: req.method().clone(),
-            uri: req.uri().clone(),
+            path: req.uri().path_and_query().cloned(),
             version: req.version(),
-            routed: req.extensions().get::<MatchedPath>().is_some(),
+            routed,
             #[cfg(feature = "metrics")]
             measure: super::metrics::Measure::start(&self.config, &mut req),
             nested,
@@ -165,28 +170,37 @@ fn take_request_id<B>(
     config: &Config,
     trace: Option<&TraceContext>,
 ) -> RequestId {
-    let from_header = req
-        .headers()
-        .get(&config.header_name)
-        .and_then(RequestId::parse);
     #[cfg(feature = "tower-http")]
     let theirs = req
         .extensions()
         .get::<tower_http::request_id::RequestId>()
         .map(|id| RequestId::parse(id.header_value()));
-    #[cfg(feature = "tower-http")]
-    let from_header = from_header.or_else(|| theirs.clone().flatten());
-    let id = from_header.unwrap_or_else(|| match trace {
-        Some(trace) if config.request_id_from_trace => RequestId::from_trace(trace.trace_id()),
-        _ => RequestId::generate(),
-    });
-    // The header says the id decided here, so that what runs inside (tower-http's
-    // `SetRequestIdLayer`, a `TraceLayer`, the handler) reads that one, not an
-    // unsafe one the client sent.
-    if req.headers().get(&config.header_name) != Some(id.header_value()) {
-        req.headers_mut()
-            .insert(config.header_name.clone(), id.header_value().clone());
-    }
+    #[cfg(not(feature = "tower-http"))]
+    let theirs: Option<Option<RequestId>> = None;
+    let fresh = || {
+        theirs.clone().flatten().unwrap_or_else(|| match trace {
+            Some(trace) if config.request_id_from_trace => RequestId::from_trace(trace.trace_id()),
+            _ => RequestId::generate(),
+        })
+    };
+    // One lookup of the header: the header then says the id decided here, so that
+    // what runs inside (tower-http's `SetRequestIdLayer`, a `TraceLayer`, the
+    // handler) reads that one, not an unsafe one the client sent.
+    let id = match req.headers_mut().entry(&config.header_name) {
+        Entry::Occupied(mut entry) => match RequestId::parse(entry.get()) {
+            Some(id) => id,
+            None => {
+                let id = fresh();
+                entry.insert(id.header_value().clone());
+                id
+            }
+        },
+        Entry::Vacant(entry) => {
+            let id = fresh();
+            entry.insert(id.header_value().clone());
+            id
+        }
+    };
     #[cfg(feature = "tower-http")]
     if theirs.is_some_and(|theirs| theirs.as_ref() != Some(&id)) {
         req.extensions_mut()
@@ -194,6 +208,23 @@ fn take_request_id<B>(
                 id.header_value().clone(),
             ));
     }
+    if req.extensions().is_empty() {
+        *req.extensions_mut() = SIZED.clone();
+    }
     req.extensions_mut().insert(id.clone());
     id
 }
+
+/// Empty extensions with room for eight: the id, and what axum adds next
+/// (`OriginalUri`, `MatchedPath`, its path parameters). A request's are made at that
+/// size at once (one allocation, as the first insert makes), not grown past four
+/// (a second allocation, and every entry moved).
+static SIZED: LazyLock<Extensions> = LazyLock::new(|| {
+    let mut sized = Extensions::new();
+    sized.insert(0u8);
+    sized.insert(0u16);
+    sized.insert(0u32);
+    sized.insert(0u64);
+    sized.clear();
+    sized
+});

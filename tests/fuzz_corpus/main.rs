@@ -55,6 +55,11 @@ fn request_id_corpus() {
 }
 
 #[test]
+fn json_body_corpus() {
+    replay("json_body", targets::json_body);
+}
+
+#[test]
 fn traceparent_corpus() {
     replay("traceparent", targets::traceparent);
 }

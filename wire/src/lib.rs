@@ -36,6 +36,7 @@
 
 mod body;
 pub mod client;
+mod json;
 #[cfg(feature = "utoipa")]
 #[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
 pub mod openapi;

@@ -104,10 +104,10 @@ impl StatusInfo {
     #[must_use]
     pub fn of(status: StatusCode) -> &'static Self {
         let code = status.as_u16();
-        match TABLE.binary_search_by_key(&code, |row| row.status) {
-            Ok(i) => &TABLE[i],
-            Err(_) if (400..500).contains(&code) => &CLIENT_ERROR,
-            Err(_) => &SERVER_ERROR,
+        match code.checked_sub(400).map(|i| ROW.get(usize::from(i))) {
+            Some(Some(&row)) if row != NONE => &TABLE[row as usize],
+            _ if (400..500).contains(&code) => &CLIENT_ERROR,
+            _ => &SERVER_ERROR,
         }
     }
 
@@ -232,51 +232,238 @@ const fn other(status: u16, reason: &'static str, code: &'static str) -> StatusI
 
 /// The table, sorted by status.
 #[rustfmt::skip]
+/// The index in [`TABLE`] of each status from 400 to 599, or [`NONE`]: one lookup
+/// rather than a search (the layer reads the table several times per error).
+static ROW: [u8; 200] = {
+    let mut rows = [NONE; 200];
+    let mut i = 0;
+    while i < TABLE.len() {
+        rows[(TABLE[i].status - 400) as usize] = i as u8;
+        i += 1;
+    }
+    rows
+};
+
+/// No row in [`ROW`].
+const NONE: u8 = u8::MAX;
+
 const TABLE: [StatusInfo; 40] = {
     use ErrorKind as K;
     [
-        named(400, K::BadRequest, "Bad Request", "BAD_REQUEST", "The request is invalid.", "bad request", false),
-        named(401, K::Unauthorized, "Unauthorized", "UNAUTHORIZED", "Authentication is required to access this resource.", "unauthorized", false),
+        named(
+            400,
+            K::BadRequest,
+            "Bad Request",
+            "BAD_REQUEST",
+            "The request is invalid.",
+            "bad request",
+            false,
+        ),
+        named(
+            401,
+            K::Unauthorized,
+            "Unauthorized",
+            "UNAUTHORIZED",
+            "Authentication is required to access this resource.",
+            "unauthorized",
+            false,
+        ),
         other(402, "Payment Required", "PAYMENT_REQUIRED"),
-        named(403, K::Forbidden, "Forbidden", "FORBIDDEN", "You do not have permission to perform this action.", "forbidden", false),
-        named(404, K::NotFound, "Not Found", "NOT_FOUND", "The requested resource was not found.", "not found", false),
-        named(405, K::MethodNotAllowed, "Method Not Allowed", "METHOD_NOT_ALLOWED", "The method is not allowed for this resource.", "method not allowed", false),
-        named(406, K::NotAcceptable, "Not Acceptable", "NOT_ACCEPTABLE", "No representation of this resource matches the Accept headers of the request.", "not acceptable", false),
-        other(407, "Proxy Authentication Required", "PROXY_AUTHENTICATION_REQUIRED"),
-        named(408, K::RequestTimeout, "Request Timeout", "REQUEST_TIMEOUT", "The request was not received in time.", "request timeout", true),
-        named(409, K::Conflict, "Conflict", "CONFLICT", "The request conflicts with the current state of the resource.", "conflict", false),
-        named(410, K::Gone, "Gone", "GONE", "The requested resource is no longer available.", "gone", false),
+        named(
+            403,
+            K::Forbidden,
+            "Forbidden",
+            "FORBIDDEN",
+            "You do not have permission to perform this action.",
+            "forbidden",
+            false,
+        ),
+        named(
+            404,
+            K::NotFound,
+            "Not Found",
+            "NOT_FOUND",
+            "The requested resource was not found.",
+            "not found",
+            false,
+        ),
+        named(
+            405,
+            K::MethodNotAllowed,
+            "Method Not Allowed",
+            "METHOD_NOT_ALLOWED",
+            "The method is not allowed for this resource.",
+            "method not allowed",
+            false,
+        ),
+        named(
+            406,
+            K::NotAcceptable,
+            "Not Acceptable",
+            "NOT_ACCEPTABLE",
+            "No representation of this resource matches the Accept headers of the request.",
+            "not acceptable",
+            false,
+        ),
+        other(
+            407,
+            "Proxy Authentication Required",
+            "PROXY_AUTHENTICATION_REQUIRED",
+        ),
+        named(
+            408,
+            K::RequestTimeout,
+            "Request Timeout",
+            "REQUEST_TIMEOUT",
+            "The request was not received in time.",
+            "request timeout",
+            true,
+        ),
+        named(
+            409,
+            K::Conflict,
+            "Conflict",
+            "CONFLICT",
+            "The request conflicts with the current state of the resource.",
+            "conflict",
+            false,
+        ),
+        named(
+            410,
+            K::Gone,
+            "Gone",
+            "GONE",
+            "The requested resource is no longer available.",
+            "gone",
+            false,
+        ),
         other(411, "Length Required", "LENGTH_REQUIRED"),
-        named(412, K::PreconditionFailed, "Precondition Failed", "PRECONDITION_FAILED", "A precondition of the request was not met.", "precondition failed", false),
-        named(413, K::PayloadTooLarge, "Content Too Large", "PAYLOAD_TOO_LARGE", "The request content is too large.", "content too large", false),
+        named(
+            412,
+            K::PreconditionFailed,
+            "Precondition Failed",
+            "PRECONDITION_FAILED",
+            "A precondition of the request was not met.",
+            "precondition failed",
+            false,
+        ),
+        named(
+            413,
+            K::PayloadTooLarge,
+            "Content Too Large",
+            "PAYLOAD_TOO_LARGE",
+            "The request content is too large.",
+            "content too large",
+            false,
+        ),
         other(414, "URI Too Long", "URI_TOO_LONG"),
-        named(415, K::UnsupportedMediaType, "Unsupported Media Type", "UNSUPPORTED_MEDIA_TYPE", "The content type of the request is not supported.", "unsupported media type", false),
+        named(
+            415,
+            K::UnsupportedMediaType,
+            "Unsupported Media Type",
+            "UNSUPPORTED_MEDIA_TYPE",
+            "The content type of the request is not supported.",
+            "unsupported media type",
+            false,
+        ),
         other(416, "Range Not Satisfiable", "RANGE_NOT_SATISFIABLE"),
         other(417, "Expectation Failed", "EXPECTATION_FAILED"),
         other(418, "I'm a teapot", "IM_A_TEAPOT"),
         other(421, "Misdirected Request", "MISDIRECTED_REQUEST"),
-        named(422, K::Validation, "Unprocessable Content", "VALIDATION_FAILED", "The request contains invalid fields.", "validation failed", false),
+        named(
+            422,
+            K::Validation,
+            "Unprocessable Content",
+            "VALIDATION_FAILED",
+            "The request contains invalid fields.",
+            "validation failed",
+            false,
+        ),
         other(423, "Locked", "LOCKED"),
         other(424, "Failed Dependency", "FAILED_DEPENDENCY"),
         other(425, "Too Early", "TOO_EARLY"),
         other(426, "Upgrade Required", "UPGRADE_REQUIRED"),
         // RFC 6585
         other(428, "Precondition Required", "PRECONDITION_REQUIRED"),
-        named(429, K::RateLimited, "Too Many Requests", "RATE_LIMITED", "Too many requests. Try again later.", "too many requests", true),
-        other(431, "Request Header Fields Too Large", "REQUEST_HEADER_FIELDS_TOO_LARGE"),
-        other(451, "Unavailable For Legal Reasons", "UNAVAILABLE_FOR_LEGAL_REASONS"),
-        named(500, K::Internal, "Internal Server Error", "INTERNAL_ERROR", "An internal error occurred.", "internal error", false),
-        named(501, K::NotImplemented, "Not Implemented", "NOT_IMPLEMENTED", "This operation is not implemented.", "not implemented", false),
-        named(502, K::BadGateway, "Bad Gateway", "BAD_GATEWAY", "An upstream service returned an invalid response.", "bad gateway", true),
-        named(503, K::ServiceUnavailable, "Service Unavailable", "SERVICE_UNAVAILABLE", "The service is temporarily unavailable. Try again later.", "service unavailable", true),
-        named(504, K::GatewayTimeout, "Gateway Timeout", "GATEWAY_TIMEOUT", "An upstream service did not respond in time.", "gateway timeout", true),
-        other(505, "HTTP Version Not Supported", "HTTP_VERSION_NOT_SUPPORTED"),
+        named(
+            429,
+            K::RateLimited,
+            "Too Many Requests",
+            "RATE_LIMITED",
+            "Too many requests. Try again later.",
+            "too many requests",
+            true,
+        ),
+        other(
+            431,
+            "Request Header Fields Too Large",
+            "REQUEST_HEADER_FIELDS_TOO_LARGE",
+        ),
+        other(
+            451,
+            "Unavailable For Legal Reasons",
+            "UNAVAILABLE_FOR_LEGAL_REASONS",
+        ),
+        named(
+            500,
+            K::Internal,
+            "Internal Server Error",
+            "INTERNAL_ERROR",
+            "An internal error occurred.",
+            "internal error",
+            false,
+        ),
+        named(
+            501,
+            K::NotImplemented,
+            "Not Implemented",
+            "NOT_IMPLEMENTED",
+            "This operation is not implemented.",
+            "not implemented",
+            false,
+        ),
+        named(
+            502,
+            K::BadGateway,
+            "Bad Gateway",
+            "BAD_GATEWAY",
+            "An upstream service returned an invalid response.",
+            "bad gateway",
+            true,
+        ),
+        named(
+            503,
+            K::ServiceUnavailable,
+            "Service Unavailable",
+            "SERVICE_UNAVAILABLE",
+            "The service is temporarily unavailable. Try again later.",
+            "service unavailable",
+            true,
+        ),
+        named(
+            504,
+            K::GatewayTimeout,
+            "Gateway Timeout",
+            "GATEWAY_TIMEOUT",
+            "An upstream service did not respond in time.",
+            "gateway timeout",
+            true,
+        ),
+        other(
+            505,
+            "HTTP Version Not Supported",
+            "HTTP_VERSION_NOT_SUPPORTED",
+        ),
         other(506, "Variant Also Negotiates", "VARIANT_ALSO_NEGOTIATES"),
         other(507, "Insufficient Storage", "INSUFFICIENT_STORAGE"),
         other(508, "Loop Detected", "LOOP_DETECTED"),
         other(510, "Not Extended", "NOT_EXTENDED"),
         // RFC 6585
-        other(511, "Network Authentication Required", "NETWORK_AUTHENTICATION_REQUIRED"),
+        other(
+            511,
+            "Network Authentication Required",
+            "NETWORK_AUTHENTICATION_REQUIRED",
+        ),
     ]
 };
 

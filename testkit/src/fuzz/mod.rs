@@ -19,6 +19,9 @@
 //!   Trace Context, the layer continues a valid trace (the next hop keeps its id
 //!   and flag, with a new parent) and starts one otherwise, and never echoes either
 //!   field or fails because of them.
+//! - [`json_body`]: the bytes as the strings, numbers and lists of an error body in
+//!   both formats: the wire crate's `write_json` writes exactly what `serde_json`
+//!   writes, and it parses back to the same body.
 //! - [`normaliser`]: the bytes as another service's response (status, headers, body,
 //!   its framing and size hint) and the request's method and `Accept`: the layer
 //!   passes successes and app-chosen bodies through untouched, and rewrites empty and
@@ -66,11 +69,13 @@ use tower::{Layer, Service, ServiceExt};
 use crate::oracle;
 
 mod accept;
+mod json_body;
 mod normaliser;
 mod request_id;
 mod traceparent;
 
 pub use accept::accept;
+pub use json_body::json_body;
 pub use normaliser::normaliser;
 pub use request_id::request_id;
 pub use traceparent::traceparent;
