@@ -28,15 +28,21 @@ for line in sys.stdin:
 # name binaries built before (a baseline's) instead.
 bins=target/instructions-bins
 mkdir -p "$bins"
-build() { # NAME CARGO-ARGS...: builds, copies the executable to $bins/NAME
-  local name=$1 target=$2
+build() { # NAME TARGET CARGO-ARGS...: builds, copies the executable to $bins/NAME
+  local name=$1 target=$2 exe
   shift 2
-  cp "$(cargo "$@" --message-format=json 2>/dev/null | executable "$target")" "$bins/$name"
-  echo "$bins/$name"
+  rm -f "$bins/$name"
+  # A failed build must stop the run, not leave an older binary to be measured.
+  cargo "$@" --quiet >&2 || exit 1
+  exe=$(cargo "$@" --message-format=json 2>/dev/null | executable "$target")
+  cp "$exe" "$bins/$name" && echo "$bins/$name"
 }
 default_bin=${DEFAULT_BIN:-$(build default instructions bench --bench instructions --no-run)}
 cors_bin=${CORS_BIN:-$(build cors instructions bench --bench instructions --no-run --features cors)}
 rival_bin=${RIVAL_BIN:-$(build rival rival build --release -p rival-bench)}
+for bin in "$default_bin" "$cors_bin" "$rival_bin"; do
+  [ -x "$bin" ] || { echo "instructions.sh: no binary $bin" >&2; exit 1; }
+done
 
 n=${N:-2000}
 read -r -a flags <<<"${FLAGS:-}"

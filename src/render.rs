@@ -48,6 +48,17 @@ impl Default for RenderContext<'_> {
 /// own in the common case). `expose` is the development switch: with it, a 5xx's source chain is sent
 /// in `debug`.
 pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> Bytes {
+    render_after(error, cx, expose, None)
+}
+
+/// [`render`], where the JSON of the error's fixed members ([`fixed_json`]) was
+/// written before: in the JSON format they are copied, not written again.
+pub(crate) fn render_after(
+    error: &ApiError,
+    cx: &RenderContext<'_>,
+    expose: bool,
+    fixed_json: Option<&[u8]>,
+) -> Bytes {
     let status = error.status();
     let code = error.code();
     let docs = match (error.docs(), cx.docs_base) {
@@ -83,7 +94,23 @@ pub(crate) fn render(error: &ApiError, cx: &RenderContext<'_>, expose: bool) -> 
             body.docs = docs;
             body.retry_after = retry_after;
             body.debug = debug;
-            body.write_json(buf);
+            match fixed_json {
+                Some(fixed) => {
+                    buf.extend_from_slice(fixed);
+                    body.write_json_rest(buf);
+                }
+                None => body.write_json(buf),
+            }
         }
     })
+}
+
+/// The JSON of the members of `error`'s body that every occurrence shares (all but
+/// `requestId` and those after it), to be kept and given to [`render_after`].
+pub(crate) fn fixed_json(error: &ApiError) -> Vec<u8> {
+    let mut body = ErrorBody::new(error.status(), error.message(), error.code());
+    body.details = Cow::Borrowed(error.details());
+    let mut json = Vec::new();
+    body.write_json_fixed(&mut json);
+    json
 }

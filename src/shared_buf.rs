@@ -1,5 +1,4 @@
-//! Small byte strings cut from one buffer per thread: a `Content-Length` value, a
-//! rendered error body. Each is a [`Bytes`] of its own
+//! Rendered error bodies cut from one buffer per thread. Each is a [`Bytes`] of its own
 //! that shares the buffer's allocation (counted by reference, as hyper's request
 //! heads share its read buffer), so that making one allocates nothing, bar one
 //! allocation per few kilobytes written.
@@ -40,13 +39,6 @@ pub(crate) fn cut(room: usize, write: impl FnOnce(&mut BytesMut)) -> Bytes {
     })
 }
 
-/// `n` in decimal, cut from the thread's buffer.
-pub(crate) fn decimal(n: u64) -> Bytes {
-    let mut digits = itoa::Buffer::new();
-    let digits = digits.format(n).as_bytes();
-    cut(digits.len(), |buf| buf.extend_from_slice(digits))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -63,12 +55,5 @@ mod tests {
         assert_eq!(long.len(), 10_000);
         drop((a, b));
         assert_eq!(&cut(0, |_| {})[..], b"");
-    }
-
-    #[test]
-    fn decimals() {
-        for n in [0, 7, 10, 413, 65_535, u64::MAX] {
-            assert_eq!(decimal(n), n.to_string().as_bytes());
-        }
     }
 }

@@ -103,7 +103,7 @@ where
                         Ok(Poll::Ready(complete)) => {
                             let parts = parts.take().expect("future polled after completion");
                             let text = complete.then(|| std::mem::take(text).freeze());
-                            Step::Done(finish_text(parts, text.as_deref(), info(this.info)))
+                            Step::Done(finish_text(parts, text.as_deref(), info(this.info), false))
                         }
                         Err(panic) => Step::Done(finish_panic(panic, info(this.info))),
                     }

@@ -32,6 +32,7 @@
 //! # }
 //! ```
 
+mod content_length;
 mod future;
 #[cfg(feature = "metrics")]
 #[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]

@@ -12,14 +12,14 @@ use http::{
     header::{
         ACCEPT, ALLOW, CACHE_CONTROL, CONNECTION, CONTENT_DISPOSITION, CONTENT_ENCODING,
         CONTENT_LANGUAGE, CONTENT_LENGTH, CONTENT_LOCATION, CONTENT_RANGE, CONTENT_TYPE, ETAG,
-        LAST_MODIFIED, RETRY_AFTER, TRANSFER_ENCODING,
+        LAST_MODIFIED, RETRY_AFTER, TRANSFER_ENCODING, VARY,
     },
     response::Parts,
     uri::PathAndQuery,
     Extensions, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Version,
 };
 use http_body::Body as _;
-use tracing::Level;
+use tracing::{level_filters::LevelFilter, Level};
 
 use super::{Config, ErrorEvent};
 use crate::{
@@ -128,6 +128,8 @@ pub(super) fn finished_code(res: &Response<Body>) -> Option<&str> {
 
 /// Finishes the inner service's response.
 pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
+    // No header at all (axum's 404, a bare `StatusCode`): none need be looked up.
+    let bare = res.headers().is_empty();
     res.headers_mut().insert(
         info.config.header_name.clone(),
         info.request_id.header_value().clone(),
@@ -142,10 +144,10 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
         let (parts, _) = res.into_parts();
         return Step::Done(render(parts, &error, info, false));
     }
-    if !res.headers().get(CONTENT_TYPE).is_none_or(is_text_plain) {
+    if !bare && !res.headers().get(CONTENT_TYPE).is_none_or(is_text_plain) {
         // A body the app chose itself (JSON, HTML): left alone, but given the headers
         // every error carries, and logged.
-        let error = of_status(res.status());
+        let error = &Fixed::of_status(res.status()).error;
         fill_headers(res.headers_mut(), error, info);
         if info.version >= Version::HTTP_2 {
             res.headers_mut().remove(CONNECTION);
@@ -171,9 +173,12 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
     // body that a GET would get is then unknown, and RFC 9110 §9.3.2 lets it go.
     let stripped_head = info.method == Method::HEAD
         && empty
+        && !bare
         && parts.headers.get(CONTENT_LENGTH).is_some_and(|v| v != "0");
-    parts.headers.remove(CONTENT_LENGTH);
-    let mut res = finish_text(parts, None, info);
+    if !bare {
+        parts.headers.remove(CONTENT_LENGTH);
+    }
+    let mut res = finish_text(parts, None, info, bare);
     if stripped_head {
         res.headers_mut().remove(CONTENT_LENGTH);
     }
@@ -182,10 +187,12 @@ pub(super) fn finish(mut res: Response<Body>, info: &RequestInfo) -> Step {
 
 /// Rewrites someone else's empty or `text/plain` error response (`text` is `None`
 /// when it was empty or could not be read) into the error shape.
+/// `bare`: the response had no header but the request id.
 pub(super) fn finish_text(
     mut parts: Parts,
     text: Option<&[u8]>,
     info: &RequestInfo,
+    bare: bool,
 ) -> Response<Body> {
     let text = text
         .and_then(|t| std::str::from_utf8(t).ok())
@@ -214,13 +221,14 @@ pub(super) fn finish_text(
         }
         return render(parts, &error, info, true);
     }
-    // The router's own 404, the error the layer makes most: one made once.
-    if parts.status == StatusCode::NOT_FOUND
-        && !info.routed
-        && text.is_none()
-        && !parts.headers.contains_key(RETRY_AFTER)
-    {
-        return render(parts, route_not_found(), info, true);
+    // An empty error with no `Retry-After` to read (the router's own 404, the one
+    // the layer makes most, a bare `StatusCode`): an error made once, its fixed
+    // members' JSON with it.
+    if text.is_none() && (bare || !parts.headers.contains_key(RETRY_AFTER)) {
+        if let Some(fixed) = Fixed::for_empty(parts.status, info.routed) {
+            let fill = if bare { Fill::Bare } else { Fill::Missing };
+            return render_fixed(parts, &fixed.error, Some(&fixed.json), info, fill);
+        }
     }
     let mut error = classify(parts.status, text, info);
     // A 400 of axum's that was a body timeout is a 408.
@@ -285,29 +293,49 @@ struct Replaced {
     text: String,
 }
 
-/// The router's own 404: `ROUTE_NOT_FOUND`. Made once and only read.
-fn route_not_found() -> &'static ApiError {
-    static ERROR: LazyLock<ApiError> =
-        LazyLock::new(|| ApiError::not_found().with_known_code("ROUTE_NOT_FOUND"));
-    &ERROR
+/// An error made once and only read, with the JSON of its fixed members
+/// (`write_json_fixed`), for the errors the layer makes the most.
+struct Fixed {
+    error: ApiError,
+    json: Vec<u8>,
 }
 
-/// [`ApiError::from_status`] of each error status (400 to 599), made once on first
-/// use and only read: what the layer knows of a body the app chose itself.
-fn of_status(status: StatusCode) -> &'static ApiError {
-    static ERRORS: LazyLock<Vec<ApiError>> = LazyLock::new(|| {
-        (400..600)
-            .filter_map(|code| StatusCode::from_u16(code).ok())
-            .map(ApiError::from_status)
-            .collect()
-    });
-    static OTHER: LazyLock<ApiError> =
-        LazyLock::new(|| ApiError::from_status(StatusCode::INTERNAL_SERVER_ERROR));
-    status
-        .as_u16()
-        .checked_sub(400)
-        .and_then(|i| ERRORS.get(usize::from(i)))
-        .unwrap_or(&OTHER)
+impl Fixed {
+    fn new(error: ApiError) -> Self {
+        let json = crate::render::fixed_json(&error);
+        Self { error, json }
+    }
+
+    /// The error [`classify`] makes of an empty response of `status`, where it is
+    /// the same for every such response.
+    fn for_empty(status: StatusCode, routed: bool) -> Option<&'static Self> {
+        static ROUTE_NOT_FOUND: LazyLock<Fixed> =
+            LazyLock::new(|| Fixed::new(ApiError::not_found().with_known_code("ROUTE_NOT_FOUND")));
+        match status.as_u16() {
+            404 if !routed => Some(&ROUTE_NOT_FOUND),
+            // Their own codes and headers: classified each time.
+            400 | 405 | 415 | 422 => None,
+            _ => Some(Self::of_status(status)),
+        }
+    }
+
+    /// [`ApiError::from_status`] of each error status (400 to 599), made on first
+    /// use: also what the layer knows of a body the app chose itself.
+    fn of_status(status: StatusCode) -> &'static Self {
+        static ERRORS: LazyLock<Vec<Fixed>> = LazyLock::new(|| {
+            (400..600)
+                .filter_map(|code| StatusCode::from_u16(code).ok())
+                .map(|status| Fixed::new(ApiError::from_status(status)))
+                .collect()
+        });
+        static OTHER: LazyLock<Fixed> =
+            LazyLock::new(|| Fixed::new(ApiError::from_status(StatusCode::INTERNAL_SERVER_ERROR)));
+        status
+            .as_u16()
+            .checked_sub(400)
+            .and_then(|i| ERRORS.get(usize::from(i)))
+            .unwrap_or(&OTHER)
+    }
 }
 
 /// The error for a response without one: a stable code per kind of failure, from
@@ -377,11 +405,31 @@ fn classify(status: StatusCode, text: Option<&str>, info: &RequestInfo) -> ApiEr
 /// Renders `error` into `parts` for the request: body, content type, required
 /// headers (all of them for a handler's error; for someone else's response only
 /// those missing, so that axum's `Allow` stays), then logs it.
-fn render(
+fn render(parts: Parts, error: &ApiError, info: &RequestInfo, fill_only: bool) -> Response<Body> {
+    let fill = if fill_only { Fill::Missing } else { Fill::All };
+    render_fixed(parts, error, None, info, fill)
+}
+
+/// Which of the headers an error requires [`render_fixed`] writes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fill {
+    /// All of them, over any the response has: a handler's error.
+    All,
+    /// Those the response lacks: someone else's response, whose `Allow` (say) stays.
+    Missing,
+    /// All of them, to a response that had no header but the request id: as
+    /// [`Fill::Missing`], with nothing to look up.
+    Bare,
+}
+
+/// [`render`], with the JSON of the error's fixed members written before
+/// ([`Fixed`]).
+fn render_fixed(
     mut parts: Parts,
     error: &ApiError,
+    fixed_json: Option<&[u8]>,
     info: &RequestInfo,
-    fill_only: bool,
+    fill: Fill,
 ) -> Response<Body> {
     let config = &info.config;
     let format = negotiate(info.accept.as_ref(), config.format);
@@ -394,16 +442,28 @@ fn render(
         format,
         retry_after: config.defaults.retry_after,
     };
-    let bytes = error.render_with(&cx, config.debug_details);
-    if fill_only {
-        // The body is the layer's and carries this request's id: whatever cache
-        // policy the replaced body had, this one must not be stored.
-        parts
-            .headers
-            .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        fill_headers(&mut parts.headers, error, info);
-    } else {
-        error.write_headers(&mut parts.headers, &config.defaults);
+    let bytes = crate::render::render_after(error, &cx, config.debug_details, fixed_json);
+    match fill {
+        Fill::Missing => {
+            // The body is the layer's and carries this request's id: whatever cache
+            // policy the replaced body had, this one must not be stored.
+            parts
+                .headers
+                .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            fill_headers(&mut parts.headers, error, info);
+        }
+        // The same headers in the same order, none of them there yet.
+        Fill::Bare => {
+            error.required_headers(&config.defaults, &mut |name, value| {
+                if !(name == ALLOW && value.is_empty()) {
+                    parts.headers.insert(name, value);
+                }
+            });
+            parts
+                .headers
+                .insert(VARY, HeaderValue::from_static("accept"));
+        }
+        Fill::All => error.write_headers(&mut parts.headers, &config.defaults),
     }
     // A 415 answered to a POST names its media types in Accept-Post too.
     if parts.status == StatusCode::UNSUPPORTED_MEDIA_TYPE && info.method == Method::POST {
@@ -422,9 +482,10 @@ fn render(
     }
     // Replaces any length axum set for the body this one replaces, and is what a
     // HEAD gets with no content (RFC 9110 §9.3.2: the headers of a GET).
-    parts
-        .headers
-        .insert(CONTENT_LENGTH, content_length(bytes.len()));
+    parts.headers.insert(
+        CONTENT_LENGTH,
+        super::content_length::content_length(bytes.len()),
+    );
     let body = if info.method == Method::HEAD {
         Body::empty()
     } else {
@@ -434,13 +495,6 @@ fn render(
     log(parts.status, error, Some(error.code()), info);
     mark_finished(&mut parts.extensions, info, Some(error.code()));
     Response::from_parts(parts, body)
-}
-
-/// A `Content-Length` value, cut from the thread's shared buffer (`HeaderValue`'s
-/// own `From<usize>` allocates).
-fn content_length(len: usize) -> HeaderValue {
-    HeaderValue::from_maybe_shared(crate::shared_buf::decimal(len as u64))
-        .unwrap_or_else(|_| HeaderValue::from(len))
 }
 
 /// Adds the headers `error` requires, and those every error carries, where the
@@ -466,7 +520,8 @@ fn log(status: StatusCode, error: &ApiError, code: Option<&str>, info: &RequestI
     } else {
         (info.config.client_error_log, "request rejected")
     };
-    if let Some(level) = level {
+    // Nothing is formatted for a level no subscriber wants.
+    if let Some(level) = level.filter(|&level| level <= LevelFilter::current()) {
         let request_id = &info.request_id;
         let method = &info.method;
         let status = status.as_u16();

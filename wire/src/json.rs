@@ -3,87 +3,62 @@
 //! tests and a fuzz target (`testkit::fuzz::json_body`).
 //!
 //! A string with nothing to escape (the common case: codes, messages, ids, paths)
-//! is checked in blocks of 16 bytes and copied once; one with something to escape
-//! is handed to `serde_json` itself, so that every escape is serde_json's own.
+//! is checked eight bytes at a time and copied once; one with something to escape
+//! is handed to `serde_json` itself, so that every escape is serde_json's own. The
+//! member names are written as literals, with their commas.
 
 use bytes::BufMut;
 
 use crate::{ErrorBody, FieldError, ProblemDetails};
 
-/// An object being written: members separated by commas, closed by [`Object::end`].
-pub(crate) struct Object<'a, B: BufMut> {
-    out: &'a mut B,
-    first: bool,
+/// The field errors as a JSON array, after `key` (`,"details":[`).
+fn fields<B: BufMut>(out: &mut B, key: &'static [u8], fields: &[FieldError]) {
+    if fields.is_empty() {
+        return;
+    }
+    out.put_slice(key);
+    for (i, field) in fields.iter().enumerate() {
+        out.put_slice(if i == 0 {
+            b"{\"field\":"
+        } else {
+            b",{\"field\":"
+        });
+        string(out, &field.field);
+        out.put_slice(b",\"message\":");
+        string(out, &field.message);
+        out.put_slice(b",\"code\":");
+        string(out, &field.code);
+        out.put_u8(b'}');
+    }
+    out.put_u8(b']');
 }
 
-impl<'a, B: BufMut> Object<'a, B> {
-    pub(crate) fn begin(out: &'a mut B) -> Self {
-        out.put_u8(b'{');
-        Self { out, first: true }
-    }
-
-    /// `key` is one of the bodies' own member names, which need no escaping.
-    fn key(&mut self, key: &'static str) {
-        debug_assert!(needs_no_escape(key));
-        if !self.first {
-            self.out.put_u8(b',');
+/// The strings as a JSON array, after `key` (`,"debug":[`).
+fn strings<B: BufMut>(out: &mut B, key: &'static [u8], values: Option<&[String]>) {
+    let Some(values) = values else { return };
+    out.put_slice(key);
+    for (i, value) in values.iter().enumerate() {
+        if i > 0 {
+            out.put_u8(b',');
         }
-        self.first = false;
-        self.out.put_u8(b'"');
-        self.out.put_slice(key.as_bytes());
-        self.out.put_slice(b"\":");
+        string(out, value);
     }
+    out.put_u8(b']');
+}
 
-    pub(crate) fn str(&mut self, key: &'static str, value: &str) {
-        self.key(key);
-        string(self.out, value);
+/// `key` (`,"docs":`) and the string, if there is one.
+fn opt_string<B: BufMut>(out: &mut B, key: &'static [u8], value: Option<&str>) {
+    if let Some(value) = value {
+        out.put_slice(key);
+        string(out, value);
     }
+}
 
-    pub(crate) fn opt_str(&mut self, key: &'static str, value: Option<&str>) {
-        if let Some(value) = value {
-            self.str(key, value);
-        }
-    }
-
-    pub(crate) fn u64(&mut self, key: &'static str, value: u64) {
-        self.key(key);
-        integer(self.out, value);
-    }
-
-    fn fields(&mut self, key: &'static str, fields: &[FieldError]) {
-        if fields.is_empty() {
-            return;
-        }
-        self.key(key);
-        self.out.put_u8(b'[');
-        for (i, field) in fields.iter().enumerate() {
-            if i > 0 {
-                self.out.put_u8(b',');
-            }
-            let mut object = Object::begin(&mut *self.out);
-            object.str("field", &field.field);
-            object.str("message", &field.message);
-            object.str("code", &field.code);
-            object.end();
-        }
-        self.out.put_u8(b']');
-    }
-
-    fn strings(&mut self, key: &'static str, values: Option<&[String]>) {
-        let Some(values) = values else { return };
-        self.key(key);
-        self.out.put_u8(b'[');
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                self.out.put_u8(b',');
-            }
-            string(self.out, value);
-        }
-        self.out.put_u8(b']');
-    }
-
-    pub(crate) fn end(self) {
-        self.out.put_u8(b'}');
+/// `key` (`,"retryAfter":`) and the integer, if there is one.
+fn opt_integer<B: BufMut>(out: &mut B, key: &'static [u8], value: Option<u64>) {
+    if let Some(value) = value {
+        out.put_slice(key);
+        integer(out, value);
     }
 }
 
@@ -100,31 +75,43 @@ fn string<B: BufMut>(out: &mut B, value: &str) {
     }
 }
 
-/// Whether serde_json writes `value` as it is: no control character, `"` or `\`
-/// (it escapes nothing else). Eight bytes at a time, the last word padded.
+/// Whether serde_json writes `value` as it is: no control character, `"` or `\\`
+/// (it escapes nothing else). Eight bytes at a time, without an early exit, the last
+/// word overlapping the one before it; a string shorter than a word a byte at a time.
 fn needs_no_escape(value: &str) -> bool {
-    let mut words = value.as_bytes().chunks_exact(8);
-    let whole = words
-        .by_ref()
-        .all(|word| <[u8; 8]>::try_from(word).is_ok_and(|word| plain(u64::from_le_bytes(word))));
-    let rest = words.remainder();
-    let mut last = [b' '; 8];
-    last[..rest.len()].copy_from_slice(rest);
-    whole && plain(u64::from_le_bytes(last))
+    let bytes = value.as_bytes();
+    let Some(last) = bytes.len().checked_sub(8) else {
+        return bytes.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\');
+    };
+    let word = |chunk: &[u8]| {
+        let mut word = [0; 8];
+        word.copy_from_slice(chunk);
+        u64::from_le_bytes(word)
+    };
+    let flags = bytes
+        .chunks_exact(8)
+        .fold(escapes(word(&bytes[last..])), |flags, chunk| {
+            flags | escapes(word(chunk))
+        });
+    flags & HIGH == 0
 }
 
-/// Whether no byte of `word` is below 0x20, `"` or `\`. Each test is the classic
-/// one for "a byte below n" (`(w - n·ONES) & !w & HIGH`), exact for the word as a
-/// whole; bytes from 0x80 up (UTF-8) never set it.
-const fn plain(word: u64) -> bool {
-    const ONES: u64 = u64::MAX / 0xff;
-    const HIGH: u64 = ONES * 0x80;
+/// One byte of each lane of a word.
+const ONES: u64 = u64::MAX / 0xff;
+/// The high bit of each lane.
+const HIGH: u64 = ONES * 0x80;
+
+/// A word whose [`HIGH`] bits are not all clear when a byte of `word` is below 0x20,
+/// `"` or `\\`: the classic test for "a byte below n" (`(w - n·ONES) & !w & HIGH`),
+/// exact for the word as a whole (and so for words OR-ed together); bytes from 0x80
+/// up (UTF-8) never set it.
+const fn escapes(word: u64) -> u64 {
     const fn below(word: u64, n: u8) -> u64 {
         word.wrapping_sub(ONES * n as u64) & !word
     }
     let quote = word ^ (ONES * b'"' as u64);
     let backslash = word ^ (ONES * b'\\' as u64);
-    (below(word, 0x20) | below(quote, 1) | below(backslash, 1)) & HIGH == 0
+    below(word, 0x20) | below(quote, 1) | below(backslash, 1)
 }
 
 /// `value` in decimal, as serde_json writes an integer (with the same crate).
@@ -148,19 +135,34 @@ impl ErrorBody<'_> {
     /// assert_eq!(out, serde_json::to_vec(&body).unwrap());
     /// ```
     pub fn write_json<B: BufMut>(&self, out: &mut B) {
-        let mut object = Object::begin(out);
-        object.str("error", &self.error);
-        object.str("message", &self.message);
-        object.str("code", &self.code);
-        object.fields("details", &self.details);
-        object.opt_str("requestId", self.request_id.as_deref());
-        object.opt_str("traceId", self.trace_id.as_deref());
-        object.opt_str("docs", self.docs.as_deref());
-        if let Some(secs) = self.retry_after {
-            object.u64("retryAfter", secs);
-        }
-        object.strings("debug", self.debug.as_deref());
-        object.end();
+        self.write_json_fixed(out);
+        self.write_json_rest(out);
+    }
+
+    /// [`write_json`](Self::write_json) in two parts: the members every occurrence
+    /// of an error shares (`error`, `message`, `code`, `details`), which a server
+    /// may write once and keep, then [`write_json_rest`](Self::write_json_rest).
+    #[doc(hidden)]
+    pub fn write_json_fixed<B: BufMut>(&self, out: &mut B) {
+        out.put_slice(b"{\"error\":");
+        string(out, &self.error);
+        out.put_slice(b",\"message\":");
+        string(out, &self.message);
+        out.put_slice(b",\"code\":");
+        string(out, &self.code);
+        fields(out, b",\"details\":[", &self.details);
+    }
+
+    /// The members after those of [`write_json_fixed`](Self::write_json_fixed)
+    /// (`requestId` and on) and the closing brace.
+    #[doc(hidden)]
+    pub fn write_json_rest<B: BufMut>(&self, out: &mut B) {
+        opt_string(out, b",\"requestId\":", self.request_id.as_deref());
+        opt_string(out, b",\"traceId\":", self.trace_id.as_deref());
+        opt_string(out, b",\"docs\":", self.docs.as_deref());
+        opt_integer(out, b",\"retryAfter\":", self.retry_after);
+        strings(out, b",\"debug\":[", self.debug.as_deref());
+        out.put_u8(b'}');
     }
 }
 
@@ -178,21 +180,23 @@ impl ProblemDetails<'_> {
     /// assert_eq!(out, serde_json::to_vec(&problem).unwrap());
     /// ```
     pub fn write_json<B: BufMut>(&self, out: &mut B) {
-        let mut object = Object::begin(out);
-        object.str("type", &self.type_);
-        object.str("title", &self.title);
-        object.u64("status", self.status.into());
-        object.str("detail", &self.detail);
-        object.opt_str("instance", self.instance.as_deref());
-        object.str("code", &self.code);
-        object.opt_str("requestId", self.request_id.as_deref());
-        object.opt_str("traceId", self.trace_id.as_deref());
-        object.fields("errors", &self.errors);
-        if let Some(secs) = self.retry_after {
-            object.u64("retryAfter", secs);
-        }
-        object.strings("debug", self.debug.as_deref());
-        object.end();
+        out.put_slice(b"{\"type\":");
+        string(out, &self.type_);
+        out.put_slice(b",\"title\":");
+        string(out, &self.title);
+        out.put_slice(b",\"status\":");
+        integer(out, self.status.into());
+        out.put_slice(b",\"detail\":");
+        string(out, &self.detail);
+        opt_string(out, b",\"instance\":", self.instance.as_deref());
+        out.put_slice(b",\"code\":");
+        string(out, &self.code);
+        opt_string(out, b",\"requestId\":", self.request_id.as_deref());
+        opt_string(out, b",\"traceId\":", self.trace_id.as_deref());
+        fields(out, b",\"errors\":[", &self.errors);
+        opt_integer(out, b",\"retryAfter\":", self.retry_after);
+        strings(out, b",\"debug\":[", self.debug.as_deref());
+        out.put_u8(b'}');
     }
 }
 
