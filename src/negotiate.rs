@@ -14,16 +14,16 @@ use crate::wire::ErrorFormat;
 
 /// The format for a request whose `Accept` is `accept`.
 pub(crate) fn negotiate(accept: Option<&HeaderValue>, default: ErrorFormat) -> ErrorFormat {
+    // The usual values, without parsing.
+    match accept.map(HeaderValue::as_bytes) {
+        None | Some(b"*/*" | b"") => return default,
+        Some(b"application/json") => return ErrorFormat::Json,
+        Some(b"application/problem+json") => return ErrorFormat::Problem,
+        Some(_) => {}
+    }
     let Some(accept) = accept.and_then(|v| std::str::from_utf8(v.as_bytes()).ok()) else {
         return default;
     };
-    // The usual values, without parsing.
-    match accept {
-        "*/*" | "" => return default,
-        "application/json" => return ErrorFormat::Json,
-        "application/problem+json" => return ErrorFormat::Problem,
-        _ => {}
-    }
     // (specificity, quality) of the best match so far for each format.
     let mut json: Option<(u8, u16)> = None;
     let mut problem: Option<(u8, u16)> = None;

@@ -12,7 +12,7 @@ use std::{
     cell::OnceCell,
     convert::Infallible,
     pin::Pin,
-    sync::Arc,
+    sync::{Arc, LazyLock},
     task::{Context, Poll},
 };
 
@@ -74,9 +74,19 @@ impl IntoResponse for ApiError {
 /// Makes hyper's HTTP/1 status line use RFC 9110's name where `http`'s is older
 /// (`413 Content Too Large`, `422 Unprocessable Content`).
 pub(crate) fn set_reason_phrase(extensions: &mut Extensions, status: StatusCode) {
-    let phrase = reason_phrase(status);
-    if status.canonical_reason() != Some(phrase) {
-        extensions.insert(ReasonPhrase::from_static(phrase.as_bytes()));
+    /// Whether `http`'s name of each status from 400 to 599 differs from RFC 9110's.
+    static DIFFERS: LazyLock<[bool; 200]> = LazyLock::new(|| {
+        std::array::from_fn(|i| {
+            StatusCode::from_u16(400 + i as u16)
+                .is_ok_and(|status| status.canonical_reason() != Some(reason_phrase(status)))
+        })
+    });
+    let differs = match status.as_u16().checked_sub(400) {
+        Some(i) if i < 200 => DIFFERS[usize::from(i)],
+        _ => status.canonical_reason() != Some(reason_phrase(status)),
+    };
+    if differs {
+        extensions.insert(ReasonPhrase::from_static(reason_phrase(status).as_bytes()));
     }
 }
 
