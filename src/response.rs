@@ -74,19 +74,28 @@ impl IntoResponse for ApiError {
 /// Makes hyper's HTTP/1 status line use RFC 9110's name where `http`'s is older
 /// (`413 Content Too Large`, `422 Unprocessable Content`).
 pub(crate) fn set_reason_phrase(extensions: &mut Extensions, status: StatusCode) {
-    /// Whether `http`'s name of each status from 400 to 599 differs from RFC 9110's.
-    static DIFFERS: LazyLock<[bool; 200]> = LazyLock::new(|| {
-        std::array::from_fn(|i| {
-            StatusCode::from_u16(400 + i as u16)
-                .is_ok_and(|status| status.canonical_reason() != Some(reason_phrase(status)))
-        })
+    /// RFC 9110's name of each status from 400 to 599 where `http`'s differs, made
+    /// once (`ReasonPhrase::from_static` checks its bytes each time it is called).
+    static DIFFERENT: LazyLock<Vec<Option<ReasonPhrase>>> = LazyLock::new(|| {
+        (400..600)
+            .map(|code| {
+                let status = StatusCode::from_u16(code).ok()?;
+                let phrase = reason_phrase(status);
+                (status.canonical_reason() != Some(phrase))
+                    .then(|| ReasonPhrase::from_static(phrase.as_bytes()))
+            })
+            .collect()
     });
-    let differs = match status.as_u16().checked_sub(400) {
-        Some(i) if i < 200 => DIFFERS[usize::from(i)],
-        _ => status.canonical_reason() != Some(reason_phrase(status)),
+    let phrase = match status.as_u16().checked_sub(400) {
+        Some(i) if i < 200 => DIFFERENT[usize::from(i)].clone(),
+        _ => {
+            let phrase = reason_phrase(status);
+            (status.canonical_reason() != Some(phrase))
+                .then(|| ReasonPhrase::from_static(phrase.as_bytes()))
+        }
     };
-    if differs {
-        extensions.insert(ReasonPhrase::from_static(reason_phrase(status).as_bytes()));
+    if let Some(phrase) = phrase {
+        extensions.insert(phrase);
     }
 }
 
