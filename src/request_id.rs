@@ -53,6 +53,10 @@ pub const MAX_REQUEST_ID_LEN: usize = 128;
 ///
 /// As an extractor it fails with a 500 when [`ApiErrorLayer`](crate::ApiErrorLayer)
 /// is not installed; extract `Option<RequestId>` to make it optional.
+///
+/// A generated id shares one allocation with the 63 generated beside it (see
+/// [`RequestId::generate`]): to keep an id long after its request, keep
+/// `id.to_string()`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RequestId(HeaderValue);
 
@@ -86,13 +90,18 @@ impl RequestId {
     /// dropped. To keep an id long after its response, keep `id.to_string()`.
     #[must_use]
     pub fn generate() -> Self {
-        let piece = IDS.with(|ids| {
-            let mut ids = ids.borrow_mut();
-            if ids.is_empty() {
-                *ids = uuid_batch();
-            }
-            ids.split_to(UUID_LEN)
-        });
+        let piece = IDS
+            .try_with(|ids| {
+                let mut ids = ids.try_borrow_mut().ok()?;
+                if ids.is_empty() {
+                    *ids = uuid_batch();
+                }
+                Some(ids.split_to(UUID_LEN))
+            })
+            .ok()
+            .flatten()
+            // During the thread's exit: an allocation of its own.
+            .unwrap_or_else(|| Bytes::copy_from_slice(&hyphenated(uuid_v4(random_u128()))));
         // A hyphenated UUID is always a valid header value.
         Self(HeaderValue::from_maybe_shared(piece).unwrap_or(HeaderValue::from_static("unknown")))
     }
@@ -216,12 +225,20 @@ thread_local! {
 
 /// 128 random bits from the thread's generator (not cryptographic).
 pub(crate) fn random_u128() -> u128 {
-    RNG.with(|rng| rng.borrow_mut().u128(..))
+    with_rng(|rng| rng.u128(..))
 }
 
 /// 64 random bits from the thread's generator (not cryptographic).
 pub(crate) fn random_u64() -> u64 {
-    RNG.with(|rng| rng.borrow_mut().u64(..))
+    with_rng(|rng| rng.u64(..))
+}
+
+/// `f` with the thread's generator, or, during the thread's exit, a fresh one.
+fn with_rng<T>(f: impl Fn(&mut fastrand::Rng) -> T) -> T {
+    RNG.try_with(|rng| rng.try_borrow_mut().ok().map(|mut rng| f(&mut rng)))
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| f(&mut fastrand::Rng::with_seed(os_seed())))
 }
 
 /// 64 bits that differ between processes and threads: std's `RandomState` keys come

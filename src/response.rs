@@ -174,7 +174,9 @@ impl ApiError {
             format,
             ..RenderContext::default()
         };
-        self.render_with(&cx, false)
+        // Bytes of its own, not a piece of the thread's shared buffer: these may be
+        // kept (in a queue, say) long after.
+        Bytes::copy_from_slice(&self.render_with(&cx, false))
     }
 
     /// The body, rendered for the request described by `cx`.

@@ -4,7 +4,8 @@
 //! allocation per few kilobytes written.
 //!
 //! A buffer is freed once every piece cut from it is dropped; the pieces live as
-//! long as a response.
+//! long as a response (`ApiError::to_bytes`, whose bytes a caller may keep, copies
+//! its own).
 
 use std::cell::RefCell;
 
@@ -21,22 +22,40 @@ thread_local! {
 /// is the length expected: a buffer with less left is replaced first (a longer
 /// write still succeeds, copying into a larger buffer of its own).
 pub(crate) fn cut(room: usize, write: impl FnOnce(&mut BytesMut)) -> Bytes {
-    BUF.with(|buf| match buf.try_borrow_mut() {
-        Ok(mut buf) => {
-            let buf = match &mut *buf {
-                Some(buf) if buf.capacity() - buf.len() >= room => buf,
-                other => other.insert(BytesMut::with_capacity(CHUNK.max(room))),
-            };
+    let own = |write: &mut dyn FnMut(&mut BytesMut)| {
+        let mut own = BytesMut::with_capacity(room);
+        write(&mut own);
+        own.freeze()
+    };
+    let mut write = Some(write);
+    let mut write_once = |buf: &mut BytesMut| {
+        if let Some(write) = write.take() {
             write(buf);
-            buf.split().freeze()
         }
-        // `write` never cuts again; were it to, that piece gets its own allocation.
-        Err(_) => {
-            let mut own = BytesMut::with_capacity(room);
-            write(&mut own);
-            own.freeze()
+    };
+    // During the thread's exit, or were `write` to cut again: an allocation of its own.
+    BUF.try_with(|buf| {
+        let Ok(mut slot) = buf.try_borrow_mut() else {
+            return None;
+        };
+        let buf = match &mut *slot {
+            Some(buf) if buf.capacity() - buf.len() >= room => buf,
+            other => other.insert(BytesMut::with_capacity(CHUNK.max(room))),
+        };
+        // Nothing of an earlier write that did not finish.
+        buf.clear();
+        write_once(buf);
+        let piece = buf.split().freeze();
+        // A body longer than the buffer moved it to a larger allocation: that one is
+        // not kept for the small bodies after it.
+        if buf.capacity() > 4 * CHUNK {
+            *slot = None;
         }
+        Some(piece)
     })
+    .ok()
+    .flatten()
+    .unwrap_or_else(|| own(&mut write_once))
 }
 
 #[cfg(test)]

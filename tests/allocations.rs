@@ -119,7 +119,11 @@ fn main() {
     };
     let budgets = [
         // The id's extension: one box.
-        ("success: (b) ApiErrorLayer around the Router", "success: (a) bare", 1.1),
+        (
+            "success: (b) ApiErrorLayer around the Router",
+            "success: (a) bare",
+            1.1,
+        ),
         // Through Router::layer axum also clones the boxed layer on every request:
         // one allocation for any layer that is not zero-sized, so the base is (a'').
         (
@@ -128,12 +132,24 @@ fn main() {
             2.1,
         ),
         // The body is rendered once, into the shared buffer: fewer than by hand.
-        ("422: ApiError around the Router", "422: hand-written", -15.0),
+        (
+            "422: ApiError around the Router",
+            "422: hand-written",
+            -15.0,
+        ),
         // Passed through: the id's extension only.
-        ("422: the app's own JSON through the layer", "422: hand-written", 1.1),
+        (
+            "422: the app's own JSON through the layer",
+            "422: hand-written",
+            1.1,
+        ),
         // The id's extension, the header map axum's empty 404 lacks (two), the body.
         ("404: rewritten around the Router", "404: bare", 4.2),
-        ("Json rejection: rewritten around the Router", "Json rejection: bare", 6.2),
+        (
+            "Json rejection: rewritten around the Router",
+            "Json rejection: bare",
+            6.2,
+        ),
     ];
     let mut over = Vec::new();
     for (case, base, budget) in budgets {

@@ -37,6 +37,21 @@ fn routes() -> Router {
         .route("/text-500", get(text_500))
         .route("/bare-409", get(|| async { StatusCode::CONFLICT }))
         .route("/busy", get(busy))
+        .route(
+            "/status-600",
+            get(|| async { StatusCode::from_u16(600).unwrap() }),
+        )
+        .route("/bare-401", get(|| async { StatusCode::UNAUTHORIZED }))
+        .route("/bare-408", get(|| async { StatusCode::REQUEST_TIMEOUT }))
+        .route(
+            "/bare-503",
+            get(|| async { StatusCode::SERVICE_UNAVAILABLE }),
+        )
+        .route(
+            "/text-409",
+            get(|| async { (StatusCode::CONFLICT, "Email taken.") }),
+        )
+        .route("/gone-etag", get(gone_with_representation))
         .layer(DefaultBodyLimit::max(64))
 }
 
@@ -64,6 +79,17 @@ async fn crash() -> &'static str {
 
 async fn text_500() -> impl IntoResponse {
     (StatusCode::INTERNAL_SERVER_ERROR, "db password hunter2")
+}
+
+async fn gone_with_representation() -> impl IntoResponse {
+    (
+        StatusCode::GONE,
+        [
+            ("etag", "\"v1\""),
+            ("content-encoding", "gzip"),
+            ("x-app", "kept"),
+        ],
+    )
 }
 
 async fn busy() -> impl IntoResponse {
@@ -110,6 +136,12 @@ fn requests() -> Vec<(&'static str, Vec<u8>)> {
         ("500 text", get("/text-500", "")),
         ("409 bare status", get("/bare-409", "")),
         ("503 with the app's Retry-After", get("/busy", "")),
+        ("600 bare status", get("/status-600", "")),
+        ("401 bare status", get("/bare-401", "")),
+        ("408 bare status", get("/bare-408", "")),
+        ("503 bare status", get("/bare-503", "")),
+        ("409 with the app's text", get("/text-409", "")),
+        ("410 with representation headers", get("/gone-etag", "")),
     ]
 }
 
@@ -186,6 +218,7 @@ async fn every_kind_of_response_is_byte_for_byte_as_before() {
             [
                 "200",
                 "404",
+                "404 to HEAD",
                 "405",
                 "422 ApiError",
                 "422 the app's own JSON",
@@ -196,6 +229,30 @@ async fn every_kind_of_response_is_byte_for_byte_as_before() {
         })
         .collect();
     record(inside, "Router::layer", some, &mut got).await;
+    // Docs links and W3C Trace Context on, a trace continued: `docs`, `type` and
+    // `traceId` in the bodies.
+    let traced = ApiErrorLayer::new()
+        .with_docs_base("https://docs.example.com/errors/")
+        .with_trace_context(true)
+        .layer(routes().with_state(()));
+    let with_trace = |path: &str, extra: &str| {
+        format!(
+            "GET {path} HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\nx-request-id: wire-1\r\n\
+             traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n{extra}\r\n"
+        )
+        .into_bytes()
+    };
+    let traced_requests = vec![
+        ("200", with_trace("/", "")),
+        ("404", with_trace("/nope", "")),
+        (
+            "404 as problem+json",
+            with_trace("/nope", "accept: application/problem+json\r\n"),
+        ),
+        ("422 ApiError", with_trace("/invalid", "")),
+        ("429", with_trace("/limited", "")),
+    ];
+    record(traced, "docs and trace context", traced_requests, &mut got).await;
     let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/wire_bytes.txt");
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::create_dir_all(golden.parent().unwrap()).unwrap();

@@ -19,7 +19,7 @@ use http::{
     Extensions, HeaderMap, HeaderName, HeaderValue, Method, Response, StatusCode, Version,
 };
 use http_body::Body as _;
-use tracing::{level_filters::LevelFilter, Level};
+use tracing::Level;
 
 use super::{Config, ErrorEvent};
 use crate::{
@@ -315,7 +315,9 @@ impl Fixed {
             404 if !routed => Some(&ROUTE_NOT_FOUND),
             // Their own codes and headers: classified each time.
             400 | 405 | 415 | 422 => None,
-            _ => Some(Self::of_status(status)),
+            400..=599 => Some(Self::of_status(status)),
+            // No error status (600 to 999): sent as a 500, by `classify`.
+            _ => None,
         }
     }
 
@@ -520,8 +522,7 @@ fn log(status: StatusCode, error: &ApiError, code: Option<&str>, info: &RequestI
     } else {
         (info.config.client_error_log, "request rejected")
     };
-    // Nothing is formatted for a level no subscriber wants.
-    if let Some(level) = level.filter(|&level| level <= LevelFilter::current()) {
+    if let Some(level) = level {
         let request_id = &info.request_id;
         let method = &info.method;
         let status = status.as_u16();

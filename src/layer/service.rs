@@ -100,7 +100,8 @@ where
         if let (Some(trace), Some(carrier), true) = (trace.as_mut(), &carrier, decides_trace) {
             super::otel::join(carrier, trace, self.config.span);
         }
-        // Before the id goes in, while a fresh request's extensions are still empty.
+        // Before the id goes in (a fresh request's extensions are then still empty,
+        // and looked up for nothing).
         let routed = req.extensions().get::<MatchedPath>().is_some();
         let request_id = match outer_id {
             Some(id) => id,
@@ -126,7 +127,11 @@ where
             trace_id,
             accept: req.headers().get(ACCEPT).cloned(),
             method: req.method().clone(),
-            path: req.uri().path_and_query().cloned(),
+            // `Uri::path` is empty where there is no path at all, even when the
+            // `PathAndQuery` would say `/`.
+            path: (!req.uri().path().is_empty())
+                .then(|| req.uri().path_and_query().cloned())
+                .flatten(),
             version: req.version(),
             routed,
             #[cfg(feature = "metrics")]
@@ -215,8 +220,8 @@ fn take_request_id<B>(
     id
 }
 
-/// Empty extensions with room for eight: the id, and what axum adds next
-/// (`OriginalUri`, `MatchedPath`, its path parameters). A request's are made at that
+/// Empty extensions with room for seven (eight buckets): the id, and what axum adds
+/// next (`OriginalUri`, `MatchedPath`, its path parameters). A request's are made at that
 /// size at once (one allocation, as the first insert makes), not grown past four
 /// (a second allocation, and every entry moved).
 static SIZED: LazyLock<Extensions> = LazyLock::new(|| {
