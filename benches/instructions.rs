@@ -17,26 +17,19 @@
 #[allow(dead_code, unreachable_pub)]
 mod common;
 
-use std::hint::black_box;
-
 use axum::http::Method;
-use common::{call, collect, get_with as get, request, Headers};
+use common::{get_with as get, request, Args};
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let case = args.next().unwrap_or_default();
-    let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    let h = Headers::from_args();
-    if std::env::args().any(|a| a == "--subscriber") {
-        common::install_subscriber();
-    }
+    let Args {
+        case,
+        n,
+        headers: h,
+    } = Args::parse();
     macro_rules! run {
-        ($svc:expr, $req:expr) => {{
-            let mut svc = $svc;
-            for _ in 0..n {
-                black_box(collect(call(&mut svc, $req).into_body()));
-            }
-        }};
+        ($svc:expr, $req:expr) => {
+            common::run(n, $svc, || $req)
+        };
     }
     let traced = |uri| {
         request(
@@ -124,7 +117,7 @@ fn main() {
         }
         "request_id_generate" => {
             for _ in 0..n {
-                black_box(axum_api_error::RequestId::generate());
+                std::hint::black_box(axum_api_error::RequestId::generate());
             }
         }
         other => {

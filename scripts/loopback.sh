@@ -14,47 +14,23 @@ ROUNDS=${ROUNDS:-5}
 DURATION=${DURATION:-5}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-39872}
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-command -v curl >/dev/null || { apt-get update -qq && apt-get install -y -qq curl; }
+# shellcheck source=scripts/wrk-lib.sh
+. scripts/wrk-lib.sh
 cargo build --release -p rival-bench --bin loopback --quiet
 bin=target/release/loopback
-
-server=""
-stop() {
-  if [ -n "$server" ]; then
-    kill "$server" 2>/dev/null || true
-    wait "$server" 2>/dev/null || true
-  fi
-  server=""
-}
-trap stop EXIT
-
-start() { # MODE
-  "$bin" "$1" "$PORT" >/dev/null 2>&1 &
-  server=$!
-  for _ in $(seq 1 100); do
-    curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0
-    sleep 0.1
-  done
-  echo "loopback.sh: the $1 server did not start" >&2
-  exit 1
-}
 
 results=$(mktemp)
 modes=(bare api-error bare-07 problem)
 printf '%-6s %-10s %-6s %12s %10s\n' round mode route req/s p99
 for round in $(seq 1 "$ROUNDS"); do
   for mode in "${modes[@]}"; do
-    start "$mode"
+    start_server "http://127.0.0.1:$PORT/" "$bin" "$mode" "$PORT"
     for route in / /nope; do
-      out=$(timeout $((DURATION + 30)) wrk -t1 -c"$CONNECTIONS" -d"${DURATION}s" --latency \
-        "http://127.0.0.1:$PORT$route")
-      rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
-      p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
+      read -r rps p99 _ < <(wrk_run 1 "http://127.0.0.1:$PORT$route")
       printf '%-6s %-10s %-6s %12s %10s\n' "$round" "$mode" "$route" "$rps" "$p99"
       echo "$mode $route $rps" >>"$results"
     done
-    stop
+    stop_server
   done
 done
 

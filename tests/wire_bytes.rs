@@ -7,20 +7,22 @@
 //! line and generated request ids (a UUID v4 each) are masked. `UPDATE_GOLDEN=1`
 //! writes the file anew.
 
-use std::path::Path;
+use std::{convert::Infallible, path::Path};
 
 use axum::{
-    body::Body,
     extract::{DefaultBodyLimit, Request},
     http::{HeaderValue, StatusCode},
-    response::IntoResponse,
+    response::{IntoResponse, Response},
     routing::{get, post},
     Json, Router,
 };
 use axum_api_error::{ApiError, ApiErrorLayer};
 use serde_json::{json, Value};
-use testkit::raw::{exchange, Then};
-use tower::Layer;
+use testkit::{
+    raw::{exchange, Then},
+    server::serve_service,
+};
+use tower::{Layer, Service};
 
 fn routes() -> Router {
     Router::new()
@@ -176,24 +178,14 @@ fn mask_uuids(text: &str) -> String {
     out
 }
 
-/// Serves `app` on 127.0.0.1 and appends what each request gets to `got`.
+/// Serves `app` on 127.0.0.1 (`serve_service`) and appends what each request gets to
+/// `got`.
 async fn record<S>(app: S, placement: &str, requests: Vec<(&str, Vec<u8>)>, got: &mut String)
 where
-    S: tower::Service<
-            Request,
-            Response = axum::response::Response,
-            Error = std::convert::Infallible,
-        > + Clone
-        + Send
-        + 'static,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
     S::Future: Send,
 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = tokio::spawn(async move {
-        let make = axum::ServiceExt::<Request<Body>>::into_make_service(app);
-        axum::serve(listener, make).await
-    });
+    let addr = serve_service(app).await.addr;
     for (name, request) in requests {
         let ex = exchange(addr, vec![request], Then::Wait, 1).await;
         got.push_str(&format!(
@@ -201,7 +193,6 @@ where
             masked(&ex.bytes)
         ));
     }
-    server.abort();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -53,15 +53,96 @@ pub enum Headers {
     Typical,
 }
 
-impl Headers {
-    /// `--no-headers` among the arguments means [`Headers::None`].
-    pub fn from_args() -> Self {
-        if std::env::args().any(|a| a == "--no-headers") {
-            Self::None
-        } else {
-            Self::Typical
+/// What every benchmark binary is given: `CASE N [--no-headers] [--subscriber]`.
+pub struct Args {
+    /// The case to run.
+    pub case: String,
+    /// How many requests.
+    pub n: usize,
+    /// The request headers.
+    pub headers: Headers,
+}
+
+impl Args {
+    /// The arguments of the process; with `--subscriber`, a `tracing` fmt subscriber
+    /// at INFO is installed, writing into nothing (the formatting is counted, the
+    /// write is not), as production runs with one.
+    pub fn parse() -> Self {
+        let mut args = std::env::args().skip(1);
+        let case = args.next().unwrap_or_default();
+        let n = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
+        let flags: Vec<String> = args.collect();
+        if flags.iter().any(|a| a == "--subscriber") {
+            tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::INFO)
+                .with_ansi(false)
+                .with_writer(std::io::sink)
+                .init();
         }
+        let headers = if flags.iter().any(|a| a == "--no-headers") {
+            Headers::None
+        } else {
+            Headers::Typical
+        };
+        Self { case, n, headers }
     }
+}
+
+/// `n` requests made by `make` through `svc`, each answered in one poll and its body
+/// read to its end.
+pub fn run<S, Req, B>(n: usize, mut svc: S, make: impl Fn() -> Request<Req>)
+where
+    S: Service<Request<Req>, Response = Response<B>, Error = Infallible>,
+    B: Body,
+{
+    for _ in 0..n {
+        std::hint::black_box(collect(call(&mut svc, make()).into_body()));
+    }
+}
+
+/// The routes both benchmark crates serve, written once for two axum versions:
+/// `Router`, `get`, `post`, `Json`, `StatusCode` and `Value` are whichever the caller
+/// has in scope (axum 0.8's here, 0.7's in `rival/`). `$path => $handler` is the
+/// route of each crate's own 422.
+macro_rules! bench_routes {
+    ($path:literal => $handler:expr) => {
+        Router::new()
+            .route("/", get(|| async { "ok" }))
+            .route("/json", post(|Json(v): Json<Value>| async move { Json(v) }))
+            .route(
+                "/invalid-hand-written",
+                get(|| async {
+                    (
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        Json(harness::invalid_fields_body()),
+                    )
+                }),
+            )
+            .route($path, get($handler))
+    };
+}
+
+/// The body of the hand-written 422 both benchmark crates serve: two field errors,
+/// in the shape `ApiError` sends them.
+pub fn invalid_fields_body() -> serde_json::Value {
+    serde_json::json!({
+        "error": "Unprocessable Content",
+        "message": "The request contains invalid fields.",
+        "code": "VALIDATION_FAILED",
+        "details": [
+            {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
+            {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
+        ],
+    })
+}
+
+/// The two field errors of [`invalid_fields_body`], alone (a literal of their own:
+/// `json!` copies a `Value` it is given by serialising it again).
+pub fn invalid_fields() -> serde_json::Value {
+    serde_json::json!([
+        {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
+        {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
+    ])
 }
 
 /// A request whose URI and header values are static, as hyper's are shared slices of

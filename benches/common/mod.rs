@@ -1,6 +1,7 @@
 //! The apps the benchmarks compare, shared with `tests/allocations.rs`: each case
 //! is the same trivial handler behind a different stack.
 
+#[macro_use]
 mod harness;
 
 use std::{
@@ -20,7 +21,7 @@ use axum_api_error::{layer::ApiErrorService, ApiError, ApiErrorLayer};
 use serde_json::{json, Value};
 
 #[allow(unused_imports)] // Not every bench uses all of them.
-pub use self::harness::{call, collect, request, Headers};
+pub use self::harness::{call, collect, invalid_fields_body, request, run, Args, Headers};
 use tower::{layer::util::Identity, Layer};
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -36,27 +37,7 @@ pub fn routes() -> Router {
 
 /// The routes, before `with_state`: layers and fallbacks go on here.
 fn stateless() -> Router {
-    Router::new()
-        .route("/", get(|| async { "ok" }))
-        .route("/json", post(|Json(v): Json<Value>| async move { Json(v) }))
-        .route("/invalid-hand-written", get(invalid_hand_written))
-        .route("/invalid-api-error", get(invalid_api_error))
-}
-
-/// A 422 with two field errors, written by hand.
-async fn invalid_hand_written() -> (StatusCode, Json<Value>) {
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({
-            "error": "Unprocessable Content",
-            "message": "The request contains invalid fields.",
-            "code": "VALIDATION_FAILED",
-            "details": [
-                {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
-                {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
-            ],
-        })),
-    )
+    bench_routes!("/invalid-api-error" => invalid_api_error)
 }
 
 /// The same 422 as an `ApiError`.
@@ -234,14 +215,4 @@ pub fn cross_origin_get(headers: Headers, uri: &'static str) -> Request<Body> {
         Body::empty(),
         &[("origin", "https://app.example.com")],
     )
-}
-
-/// A `tracing` fmt subscriber at INFO, writing into nothing (the formatting is
-/// counted, the write is not), as production runs with one.
-pub fn install_subscriber() {
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_ansi(false)
-        .with_writer(std::io::sink)
-        .init();
 }

@@ -4,10 +4,9 @@
 //! runs them beside the crate's own.
 
 #[allow(dead_code, unreachable_pub)]
+#[macro_use]
 #[path = "../../benches/common/harness.rs"]
 mod harness;
-
-use std::hint::black_box;
 
 use axum::{
     body::Body,
@@ -16,8 +15,8 @@ use axum::{
     Json, Router,
 };
 use axum_problem::{Problem, ProblemLayer};
-use harness::{call, collect, request, Headers};
-use serde_json::{json, Value};
+use harness::{invalid_fields, request, Args};
+use serde_json::Value;
 use tower_layer::Layer;
 
 /// The routes of `benches/common/mod.rs`, on axum 0.7, with axum-problem's own
@@ -27,27 +26,7 @@ fn routes() -> Router {
 }
 
 fn stateless() -> Router {
-    Router::new()
-        .route("/", get(|| async { "ok" }))
-        .route("/json", post(|Json(v): Json<Value>| async move { Json(v) }))
-        .route("/invalid-hand-written", get(invalid_hand_written))
-        .route("/invalid-problem", get(invalid_problem))
-}
-
-/// The hand-written 422 of the crate's benches, byte for byte.
-async fn invalid_hand_written() -> (StatusCode, Json<Value>) {
-    (
-        StatusCode::UNPROCESSABLE_ENTITY,
-        Json(json!({
-            "error": "Unprocessable Content",
-            "message": "The request contains invalid fields.",
-            "code": "VALIDATION_FAILED",
-            "details": [
-                {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
-                {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
-            ],
-        })),
-    )
+    bench_routes!("/invalid-problem" => invalid_problem)
 }
 
 /// The same two field errors as axum-problem writes them: a `Problem` with an
@@ -55,27 +34,15 @@ async fn invalid_hand_written() -> (StatusCode, Json<Value>) {
 async fn invalid_problem() -> Problem {
     Problem::unprocessable_entity()
         .detail("The request contains invalid fields.")
-        .extension(
-            "errors",
-            json!([
-                {"field": "name", "message": "Must not be empty.", "code": "REQUIRED"},
-                {"field": "email", "message": "Must be a valid email address.", "code": "INVALID_FORMAT"},
-            ]),
-        )
+        .extension("errors", invalid_fields())
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let case = args.next().unwrap_or_default();
-    let n: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(10_000);
-    let h = Headers::from_args();
-    if std::env::args().any(|a| a == "--subscriber") {
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::INFO)
-            .with_ansi(false)
-            .with_writer(std::io::sink)
-            .init();
-    }
+    let Args {
+        case,
+        n,
+        headers: h,
+    } = Args::parse();
     let get = |uri| request(h, Method::GET, uri, Body::empty(), &[]);
     let bad_json = || {
         request(
@@ -87,12 +54,9 @@ fn main() {
         )
     };
     macro_rules! run {
-        ($svc:expr, $req:expr) => {{
-            let mut svc = $svc;
-            for _ in 0..n {
-                black_box(collect(call(&mut svc, $req).into_body()));
-            }
-        }};
+        ($svc:expr, $req:expr) => {
+            harness::run(n, $svc, || $req)
+        };
     }
     match case.as_str() {
         "rival_success_bare" => run!(routes(), get("/")),
